@@ -1,0 +1,91 @@
+import type { Kernel } from "./kernel.js";
+import type { NetDevice } from "../netdevice/netdevice.js";
+
+/** A key for per-namespace state owned by a subsystem (net_generic). */
+export class NetGenericKey<T> {
+  private static next = 0;
+  readonly id: number = NetGenericKey.next++;
+  readonly name: string;
+  readonly init: (net: Net) => T;
+
+  constructor(name: string, init: (net: Net) => T) {
+    this.name = name;
+    this.init = init;
+  }
+}
+
+/**
+ * A network namespace (struct net): its own devices, loopback, and whatever state the protocol
+ * subsystems hang on it (routes, neighbours, sockets, sysctls).
+ */
+export class Net {
+  readonly kernel: Kernel;
+  /** The name `ip netns` knows it by ("" for the initial namespace). */
+  name: string;
+  readonly devices: Map<string, NetDevice> = new Map();
+  readonly devicesByIndex: Map<number, NetDevice> = new Map();
+  /** The loopback device, set when the namespace is created. */
+  loopback!: NetDevice;
+  dying = false;
+  private ifindexNext = 1;
+  private readonly generic: unknown[] = [];
+
+  constructor(kernel: Kernel, name: string) {
+    this.kernel = kernel;
+    this.name = name;
+  }
+
+  /** net_generic(): this namespace's state for a subsystem, created on first use. */
+  gen<T>(key: NetGenericKey<T>): T {
+    let v = this.generic[key.id] as T | undefined;
+    if (v === undefined) {
+      v = key.init(this);
+      this.generic[key.id] = v;
+    }
+    return v;
+  }
+
+  /** Whether a subsystem has created its state here. */
+  hasGen(key: NetGenericKey<unknown>): boolean {
+    return this.generic[key.id] !== undefined;
+  }
+
+  /** dev_index_reserve(): the next free ifindex. */
+  allocIfindex(): number {
+    while (this.devicesByIndex.has(this.ifindexNext)) this.ifindexNext++;
+    return this.ifindexNext++;
+  }
+
+  /** Keeps a moved-in device's ifindex from being handed out again. */
+  reserveIfindex(ifindex: number): void {
+    if (ifindex >= this.ifindexNext) this.ifindexNext = ifindex + 1;
+  }
+
+  /** All devices, ordered by ifindex (as a netlink dump returns them). */
+  devList(): NetDevice[] {
+    return [...this.devicesByIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
+  }
+
+  /** @internal list_netdevice */
+  listDevice(dev: NetDevice): void {
+    this.devices.set(dev.name, dev);
+    this.devicesByIndex.set(dev.ifindex, dev);
+  }
+
+  /** @internal unlist_netdevice */
+  unlistDevice(dev: NetDevice): void {
+    if (this.devices.get(dev.name) === dev) this.devices.delete(dev.name);
+    if (this.devicesByIndex.get(dev.ifindex) === dev) this.devicesByIndex.delete(dev.ifindex);
+  }
+
+  /** @internal */
+  renameDevice(dev: NetDevice, name: string): void {
+    this.devices.delete(dev.name);
+    dev.name = name;
+    this.devices.set(name, dev);
+  }
+
+  toString(): string {
+    return this.name === "" ? "init_net" : this.name;
+  }
+}
