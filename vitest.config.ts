@@ -1,4 +1,5 @@
 import { readdirSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { defineConfig, type ViteUserConfig } from "vitest/config";
 
 // Tests run on src/ through the private "@vnet/source" export condition: no build needed.
@@ -20,7 +21,7 @@ const config: ViteUserConfig = defineConfig({
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     projects: [...projects("packages"), ...projects("examples")],
-    typecheck: { enabled: true, include: ["**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+    typecheck: { enabled: true, include: ["**/*.test-d.ts"], tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) },
   },
 });
 

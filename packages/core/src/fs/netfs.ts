@@ -129,6 +129,12 @@ export function netfsInit(k: Kernel): void {
       k.netdevMaxBacklog = sysctlInt(v, 0);
     },
   });
+  k.registerSysctl("net/core/dev_weight", {
+    get: () => String(k.softnet.backlogNapi.weight),
+    set: (_ctx, v) => {
+      k.softnet.backlogNapi.weight = sysctlInt(v, 1);
+    },
+  });
   k.registerSysctl("net/core/netdev_budget", {
     get: () => String(k.netdevBudget),
     set: (_ctx, v) => {

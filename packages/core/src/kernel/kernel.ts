@@ -15,10 +15,12 @@ import type { NetDevice } from "../netdevice/netdevice.js";
 import type { PacketType } from "../netdevice/packet.js";
 import {
   Softnet, devAddPack, devChangeNetNamespace, devRemovePack, registerNetdeviceNotifier, unregisterNetdevMany,
-  unregisterNetdeviceNotifier, devAllocName, type NetdevNotifierInfo,
+  unregisterNetdeviceNotifier, devAllocName, devOpen, type NetdevNotifierInfo,
 } from "../netdevice/dev.js";
 import { queueDellink, rtnlLinkRegister, type RtnlLinkOps } from "../netdevice/rtnl.js";
 import { loopbackNetInit } from "../netdevice/loopback.js";
+import type { IoctlHandler } from "../netdevice/ioctl.js";
+import { inetInit } from "../ipv4/init.js";
 
 /** The version of @vnet/core, checked against a plugin's coreRange. */
 export const CORE_VERSION = "0.1.0";
@@ -73,6 +75,8 @@ export class Kernel {
   readonly modules: Map<string, Module> = new Map();
   readonly linkKinds: Map<string, RtnlLinkOps> = new Map();
   readonly commands: Map<string, ToolCommand> = new Map();
+  /** Protocol ioctls by command (SIOCSIFADDR...). */
+  readonly ioctlHandlers: Map<number, IoctlHandler> = new Map();
   readonly vfs: Vfs = new Vfs();
   /** The kernel log (dmesg), one line per message, with its timestamp. */
   readonly log: string[] = [];
@@ -87,7 +91,10 @@ export class Kernel {
     this.softnet = new Softnet(this);
     this.scheduler.setSoftirq(this.softnet);
     netfsInit(this);
+    inetInit(this);
     this.initNet = this.createNet("");
+    // A booted system has its loopback up; new namespaces start with it down, as in Linux.
+    devOpen(this.initNet.loopback);
   }
 
   /** jiffies: ticks of HZ since boot. */

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import {
+  KernelError, Kernel, NOTIFY_DONE, ROOT_CRED, definePlugin, devClose, devGetByName, devOpen, registerNetdev, allocNetdev,
+  etherSetup, satisfies, unregisterNetdevMany, userCred, type NetdevNotifierBlock,
+} from "../index.js";
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof KernelError) return e.code;
+    throw e;
+  }
+  return "ok";
+}
+
+const ctx = (k: Kernel) => ({ net: k.initNet, cred: ROOT_CRED });
+
+const demo = definePlugin({
+  name: "demo",
+  version: "1.0.0",
+  coreRange: "^0.1.0",
+  params: {
+    count: { type: "int", default: 2, perm: 0o444, description: "devices" },
+    debug: { type: "bool", perm: 0o644 },
+    label: { type: "charp", default: "x", perm: 0 },
+  },
+  setup(c) {
+    const devs = Array.from({ length: c.params.count }, () => {
+      const d = allocNetdev(c.kernel.initNet, "demo%d", etherSetup, null);
+      d.owner = c.module;
+      registerNetdev(d);
+      return d;
+    });
+    const nb: NetdevNotifierBlock = { notifierCall: () => NOTIFY_DONE };
+    c.registerNetdeviceNotifier(nb);
+    c.registerCommand({ name: "democtl", run: (_argv, io) => (io.out("hi\n"), 0) });
+    return () => {
+      unregisterNetdevMany(devs.filter((d) => d.regState === 1));
+    };
+  },
+});
+
+describe("modules", () => {
+  it("loads with typed parameters, exposes them in sysfs, and unloads everything", () => {
+    const k = new Kernel();
+    const mod = k.insmod(demo, { count: "3", debug: "Y" });
+    expect(mod.params.get("count")).toBe(3);
+    expect(devGetByName(k.initNet, "demo2")).not.toBeNull();
+    expect(k.vfs.read("/sys/module/demo/parameters/count", ctx(k))).toBe("3\n");
+    expect(k.vfs.read("/sys/module/demo/parameters/debug", ctx(k))).toBe("Y\n");
+    expect(k.vfs.exists("/sys/module/demo/parameters/label", ctx(k))).toBe(false);
+    expect(k.commands.has("democtl")).toBe(true);
+    expect(k.netdevChain.length).toBe(1);
+    k.rmmod("demo");
+    expect(devGetByName(k.initNet, "demo0")).toBeNull();
+    expect(k.commands.has("democtl")).toBe(false);
+    expect(k.netdevChain.length).toBe(0);
+    expect(k.vfs.exists("/sys/module/demo", ctx(k))).toBe(false);
+  });
+
+  it("refuses removal while a device it owns is up (EBUSY), allows it after close", () => {
+    const k = new Kernel();
+    k.insmod(demo);
+    const d = devGetByName(k.initNet, "demo0")!;
+    devOpen(d);
+    expect(k.modules.get("demo")!.refcnt).toBe(1);
+    expect(code(() => k.rmmod("demo"))).toBe("EBUSY");
+    devClose(d);
+    k.rmmod("demo");
+    expect(k.modules.has("demo")).toBe(false);
+  });
+
+  it("checks privileges, duplicates, parameters, versions and dependencies", () => {
+    const k = new Kernel();
+    expect(code(() => k.insmod(demo, {}, userCred()))).toBe("EPERM");
+    expect(code(() => k.insmod(demo, { count: "two" }))).toBe("EINVAL");
+    expect(code(() => k.insmod(demo, { nosuch: 1 }))).toBe("ENOENT");
+    expect(k.log.some((l) => l.includes("Unknown parameter `nosuch'"))).toBe(true);
+    expect(devGetByName(k.initNet, "demo0")).toBeNull();
+    k.insmod(demo);
+    expect(code(() => k.insmod(demo))).toBe("EEXIST");
+    const future = definePlugin({ name: "future", version: "1.0.0", coreRange: "^2.0.0", setup() {} });
+    expect(code(() => k.insmod(future))).toBe("EINVAL");
+    const needs = definePlugin({ name: "needs", version: "1.0.0", dependencies: ["other"], setup() {} });
+    expect(code(() => k.insmod(needs))).toBe("ENOENT");
+    const dependant = definePlugin({ name: "dependant", version: "1.0.0", dependencies: ["demo"], setup() {} });
+    k.insmod(dependant);
+    expect(code(() => k.rmmod("demo"))).toBe("EBUSY");
+    k.rmmod("dependant");
+    k.rmmod("demo");
+    expect(code(() => k.rmmod("demo"))).toBe("ENOENT");
+  });
+
+  it("undoes what a failing setup registered", () => {
+    const k = new Kernel();
+    const bad = definePlugin({
+      name: "bad",
+      version: "1.0.0",
+      setup(c) {
+        c.registerCommand({ name: "badctl", run: () => 0 });
+        c.registerNetdeviceNotifier({ notifierCall: () => NOTIFY_DONE });
+        throw new KernelError(22, "bad: init failed");
+      },
+    });
+    expect(code(() => k.insmod(bad))).toBe("EINVAL");
+    expect(k.commands.has("badctl")).toBe(false);
+    expect(k.netdevChain.length).toBe(0);
+    expect(k.modules.has("bad")).toBe(false);
+  });
+
+  it("validates plugin objects and version ranges", () => {
+    expect(() => definePlugin({ name: "bad name", version: "1", setup() {} })).toThrow(TypeError);
+    expect(satisfies("0.1.3", "^0.1.0")).toBe(true);
+    expect(satisfies("0.2.0", "^0.1.0")).toBe(false);
+    expect(satisfies("1.4.0", "^1.2.0")).toBe(true);
+    expect(satisfies("2.0.0", "^1.2.0")).toBe(false);
+    expect(satisfies("1.2.9", "~1.2.0")).toBe(true);
+    expect(satisfies("0.1.0", ">=0.1.0 || ^2.0.0")).toBe(true);
+    expect(satisfies("3.0.0", "*")).toBe(true);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { Kernel, Prng, Timer } from "../index.js";
+
+describe("kernel clock", () => {
+  it("fires timers in time order, same-time ones in arming order", () => {
+    const k = new Kernel();
+    const log: string[] = [];
+    k.after(20, () => log.push("b"));
+    k.after(10, () => log.push("a"));
+    k.after(20, () => log.push("c"));
+    k.run();
+    expect(log).toEqual(["a", "b", "c"]);
+    expect(k.nowMs).toBe(20);
+  });
+
+  it("counts jiffies at HZ and re-arms with modTimer, cancels with delTimer", () => {
+    const k = new Kernel({ hz: 250 });
+    const fired: number[] = [];
+    const t = new Timer<number>((n) => fired.push(n + k.jiffies), 0);
+    k.modTimer(t, 10);
+    k.modTimer(t, 25);
+    k.run();
+    expect(fired).toEqual([25]);
+    expect(k.nowMs).toBe(100);
+    k.modTimer(t, k.jiffies + 5);
+    expect(k.delTimer(t)).toBe(true);
+    expect(k.delTimer(t)).toBe(false);
+    k.run();
+    expect(fired).toEqual([25]);
+  });
+
+  it("runFor advances exactly, runUntil stops on the predicate", () => {
+    const k = new Kernel();
+    let n = 0;
+    const tick = (): void => {
+      n++;
+      k.after(100, tick);
+    };
+    k.after(100, tick);
+    k.runFor(1000);
+    expect(n).toBe(10);
+    expect(k.nowMs).toBe(1000);
+    expect(k.runUntil(() => n === 15)).toBe(true);
+    expect(k.nowMs).toBe(1500);
+    expect(k.runUntil(() => false, 250)).toBe(false);
+    expect(k.nowMs).toBe(1750);
+  });
+
+  it("run() ignores deferrable timers", () => {
+    const k = new Kernel();
+    const t = new Timer(() => {}, null);
+    t.deferrable = true;
+    k.modTimer(t, 1000);
+    k.run();
+    expect(t.pending).toBe(true);
+    expect(k.nowMs).toBe(0);
+  });
+
+  it("gives the same random sequence for the same seed", () => {
+    const a = new Prng(42);
+    const b = new Prng(42);
+    const c = new Prng(43);
+    const sa = Array.from({ length: 8 }, () => a.u32());
+    expect(Array.from({ length: 8 }, () => b.u32())).toEqual(sa);
+    expect(Array.from({ length: 8 }, () => c.u32())).not.toEqual(sa);
+    const r = new Prng(7);
+    for (let i = 0; i < 1000; i++) {
+      const v = r.below(10);
+      expect(v >= 0 && v < 10 && Number.isInteger(v)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { SKB_POOL_BUF_SIZE, SkbQueue, allocSkb, kfreeSkb, netdevAllocSkb, skbPoolStats } from "../index.js";
+
+describe("SkBuff", () => {
+  it("moves offsets with reserve/put/push/pull/trim without copying", () => {
+    const skb = allocSkb(100);
+    const head = skb.head;
+    skb.reserve(16);
+    expect([skb.headroom(), skb.len]).toEqual([16, 0]);
+    const at = skb.put(10);
+    expect(at).toBe(16);
+    skb.head.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], at);
+    expect(skb.push(4)).toBe(12);
+    expect(skb.len).toBe(14);
+    expect(skb.pull(6)).toBe(18);
+    expect([...skb.bytes()]).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(skb.pull(100)).toBe(-1);
+    skb.trim(3);
+    expect([...skb.bytes()]).toEqual([3, 4, 5]);
+    expect(skb.head).toBe(head);
+    expect(() => skb.push(100)).toThrow(/skb_under_panic/);
+    expect(() => skb.put(SKB_POOL_BUF_SIZE)).toThrow(/skb_over_panic/);
+    kfreeSkb(skb);
+  });
+
+  it("shares data with clones and returns the buffer to the pool after the last free", () => {
+    const skb = netdevAllocSkb(null, 60);
+    skb.putData(new Uint8Array([9, 9, 9]));
+    const c = skb.clone();
+    expect(c.head).toBe(skb.head);
+    expect(skb.cloned).toBe(true);
+    const copy = skb.copy();
+    expect(copy.head).not.toBe(skb.head);
+    expect([...copy.bytes()]).toEqual([9, 9, 9]);
+    const before = skbPoolStats().cached;
+    kfreeSkb(skb);
+    expect(skbPoolStats().cached).toBe(before);
+    kfreeSkb(c);
+    expect(skbPoolStats().cached).toBe(before + 1);
+    expect(() => kfreeSkb(c)).toThrow(/freed twice/);
+    kfreeSkb(copy);
+  });
+
+  it("reuses pooled buffers, so steady state allocates nothing", () => {
+    for (let i = 0; i < 4; i++) kfreeSkb(allocSkb(64));
+    const { misses } = skbPoolStats();
+    for (let i = 0; i < 1000; i++) kfreeSkb(allocSkb(64));
+    expect(skbPoolStats().misses).toBe(misses);
+    const big = allocSkb(SKB_POOL_BUF_SIZE + 1);
+    expect(big.end).toBe(SKB_POOL_BUF_SIZE + 1);
+  });
+
+  it("queues FIFO with head requeue", () => {
+    const q = new SkbQueue();
+    const [a, b, c] = [allocSkb(1), allocSkb(1), allocSkb(1)];
+    q.enqueue(a);
+    q.enqueue(b);
+    q.enqueueHead(c);
+    expect([q.dequeue(), q.dequeue(), q.dequeue(), q.dequeue()]).toEqual([c, a, b, null]);
+    q.enqueue(a);
+    q.enqueue(b);
+    expect(q.purge()).toBe(2);
+    expect(q.qlen).toBe(0);
+    kfreeSkb(c);
+  });
+});
