@@ -15,7 +15,7 @@ import type { NetDevice } from "../netdevice/netdevice.js";
 import type { PacketType } from "../netdevice/packet.js";
 import {
   Softnet, devAddPack, devChangeNetNamespace, devRemovePack, registerNetdeviceNotifier, unregisterNetdevMany,
-  unregisterNetdeviceNotifier, devAllocName, devOpen, type NetdevNotifierInfo,
+  unregisterNetdeviceNotifier, devAllocName, devOpen, PTYPE_HASH_SIZE, type NetdevNotifierInfo,
 } from "../netdevice/dev.js";
 import { queueDellink, rtnlLinkRegister, type RtnlLinkOps } from "../netdevice/rtnl.js";
 import { loopbackNetInit } from "../netdevice/loopback.js";
@@ -64,8 +64,10 @@ export class Kernel {
   readonly netns: Map<string, Net> = new Map();
   readonly initNet: Net;
   readonly softnet: Softnet;
-  readonly ptypeAll: PacketType[] = [];
-  readonly ptypeBase: Map<number, PacketType[]> = new Map();
+  /** Taps on every device (ptype_all). */
+  ptypeAll: readonly PacketType[] = [];
+  /** Protocol handlers hashed by ethertype (ptype_base). */
+  readonly ptypeBase: (readonly PacketType[])[] = Array.from({ length: PTYPE_HASH_SIZE }, () => []);
   /** net.core.netdev_max_backlog. */
   netdevMaxBacklog = 1000;
   /** net.core.netdev_budget. */

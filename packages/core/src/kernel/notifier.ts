@@ -32,20 +32,22 @@ export interface NotifierResult {
 
 /** A notifier chain (kernel/notifier.c): ordered by priority, ties after existing blocks. */
 export class NotifierChain<D> {
-  private blocks: NotifierBlock<D>[] = [];
+  // Replaced on every change, never mutated: a call walks a stable array without copying it,
+  // and a block may unregister itself from its own callback (what RCU gives the kernel).
+  private blocks: readonly NotifierBlock<D>[] = [];
 
   register(nb: NotifierBlock<D>): void {
     if (this.blocks.includes(nb)) throw new KernelError(EEXIST, "notifier already registered");
     const prio = nb.priority ?? 0;
     let i = 0;
     while (i < this.blocks.length && (this.blocks[i]!.priority ?? 0) >= prio) i++;
-    this.blocks.splice(i, 0, nb);
+    this.blocks = [...this.blocks.slice(0, i), nb, ...this.blocks.slice(i)];
   }
 
   unregister(nb: NotifierBlock<D>): void {
     const i = this.blocks.indexOf(nb);
     if (i < 0) throw new KernelError(ENOENT, "notifier not registered");
-    this.blocks.splice(i, 1);
+    this.blocks = this.blocks.filter((b) => b !== nb);
   }
 
   isRegistered(nb: NotifierBlock<D>): boolean {
@@ -60,9 +62,7 @@ export class NotifierChain<D> {
   call(event: number, data: D, nrToCall = -1): NotifierResult {
     let ret = NOTIFY_DONE;
     let nrCalls = 0;
-    // A block may unregister itself from its callback: iterate over a snapshot.
-    const blocks = this.blocks.length > 1 ? this.blocks.slice() : this.blocks;
-    for (const nb of blocks) {
+    for (const nb of this.blocks) {
       if (nrToCall-- === 0) break;
       ret = nb.notifierCall(event, data);
       nrCalls++;

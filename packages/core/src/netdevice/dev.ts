@@ -697,7 +697,8 @@ function xmitOne(skb: SkBuff, dev: NetDevice): number {
   if (k.ptypeAll.length !== 0 || dev.ptypeAll.length !== 0) devQueueXmitNit(skb, dev);
   if (k.events.watchPackets) k.events.emitPacket("xmit", dev, skb);
   const rc = dev.ops.startXmit(skb, dev);
-  if (rc === NETDEV_TX_OK) dev.transStart = k.jiffies;
+  // trans_start matters only to the watchdog: skip the clock read for devices without one.
+  if (rc === NETDEV_TX_OK && dev.watchdogTimer !== null) dev.transStart = k.jiffies;
   return rc;
 }
 
@@ -786,25 +787,24 @@ function receiveSkbCore(skb: SkBuff): void {
     if (res === RX_HANDLER_EXACT) exact = true;
     break;
   }
-  const list = k.ptypeBase.get(skb.protocol);
-  if (list !== undefined) {
-    if (list.length === 1) {
-      const pt = list[0]!;
-      if (!exact && (pt.dev == null || pt.dev === dev)) {
-        pt.func(skb, dev, pt, origDev);
-        return;
-      }
-    } else {
-      let prev: PacketType | null = null;
-      for (const pt of list) {
-        if (exact ? pt.dev !== dev : pt.dev != null && pt.dev !== dev) continue;
-        if (prev !== null) prev.func(skb.get(), dev, prev, origDev);
-        prev = pt;
-      }
-      if (prev !== null) {
-        prev.func(skb, dev, prev, origDev);
-        return;
-      }
+  const type = skb.protocol;
+  const list = k.ptypeBase[type & PTYPE_HASH_MASK]!;
+  if (list.length === 1) {
+    const pt = list[0]!;
+    if (pt.type === type && !exact && (pt.dev == null || pt.dev === dev)) {
+      pt.func(skb, dev, pt, origDev);
+      return;
+    }
+  } else if (list.length > 1) {
+    let prev: PacketType | null = null;
+    for (const pt of list) {
+      if (pt.type !== type || (exact ? pt.dev !== dev : pt.dev != null && pt.dev !== dev)) continue;
+      if (prev !== null) prev.func(skb.get(), dev, prev, origDev);
+      prev = pt;
+    }
+    if (prev !== null) {
+      prev.func(skb, dev, prev, origDev);
+      return;
     }
   }
   if (exact) dev.coreRxNohandler++;
@@ -812,28 +812,37 @@ function receiveSkbCore(skb: SkBuff): void {
   dropSkb(skb, "UNHANDLED_PROTO");
 }
 
-/** dev_add_pack(): registers a protocol handler (by ethertype) or a tap (ETH_P_ALL). */
+/** Protocol handlers hash on the low bits of the ethertype (ptype_base[PTYPE_HASH_SIZE]). */
+export const PTYPE_HASH_SIZE = 16;
+const PTYPE_HASH_MASK = PTYPE_HASH_SIZE - 1;
+const ETH_P_ALL = 0x0003;
+
+/**
+ * dev_add_pack(): registers a protocol handler (by ethertype) or a tap (ETH_P_ALL). Lists are
+ * replaced, never mutated, so a handler may add or remove handlers while packets are delivered.
+ */
 export function devAddPack(kernel: Kernel, pt: PacketType): void {
   if (pt.type === ETH_P_ALL) {
-    if (pt.dev != null) pt.dev.ptypeAll.push(pt);
-    else kernel.ptypeAll.push(pt);
+    if (pt.dev != null) pt.dev.ptypeAll = [...pt.dev.ptypeAll, pt];
+    else kernel.ptypeAll = [...kernel.ptypeAll, pt];
     return;
   }
-  const list = kernel.ptypeBase.get(pt.type);
-  if (list === undefined) kernel.ptypeBase.set(pt.type, [pt]);
-  else list.push(pt);
+  const h = pt.type & PTYPE_HASH_MASK;
+  kernel.ptypeBase[h] = [...kernel.ptypeBase[h]!, pt];
 }
 
 /** dev_remove_pack(). */
 export function devRemovePack(kernel: Kernel, pt: PacketType): void {
-  const list = pt.type === ETH_P_ALL ? (pt.dev != null ? pt.dev.ptypeAll : kernel.ptypeAll) : kernel.ptypeBase.get(pt.type);
-  if (list === undefined) return;
-  const i = list.indexOf(pt);
-  if (i >= 0) list.splice(i, 1);
-  if (list.length === 0 && pt.type !== ETH_P_ALL) kernel.ptypeBase.delete(pt.type);
+  const without = (list: readonly PacketType[]): PacketType[] => list.filter((p) => p !== pt);
+  if (pt.type !== ETH_P_ALL) {
+    const h = pt.type & PTYPE_HASH_MASK;
+    kernel.ptypeBase[h] = without(kernel.ptypeBase[h]!);
+  } else if (pt.dev != null) {
+    pt.dev.ptypeAll = without(pt.dev.ptypeAll);
+  } else {
+    kernel.ptypeAll = without(kernel.ptypeAll);
+  }
 }
-
-const ETH_P_ALL = 0x0003;
 
 // ---------------------------------------------------------------------------------------------
 // NAPI and the network softirqs
@@ -841,16 +850,14 @@ const ETH_P_ALL = 0x0003;
 /** netif_napi_add(): attaches a poll function to the device (disabled until napiEnable). */
 export function netifNapiAdd(dev: NetDevice, poll: (napi: Napi, budget: number) => number, weight: number = NAPI_POLL_WEIGHT): Napi {
   const napi = new Napi(dev, poll, weight);
-  dev.napiList.push(napi);
+  dev.napiList = [...dev.napiList, napi];
   return napi;
 }
 
 /** netif_napi_del(). */
 export function netifNapiDel(napi: Napi): void {
   napiDisable(napi);
-  const list = napi.dev.napiList;
-  const i = list.indexOf(napi);
-  if (i >= 0) list.splice(i, 1);
+  napi.dev.napiList = napi.dev.napiList.filter((n) => n !== napi);
 }
 
 export function napiEnable(napi: Napi): void {

@@ -142,6 +142,9 @@ export interface HeaderOps {
   parse(skb: SkBuff, haddr: Uint8Array): number;
 }
 
+// Shared by every device until its first tap or NAPI context: keeps idle devices small.
+const NONE: readonly never[] = Object.freeze([]);
+
 let addrSlab = new Uint8Array(0);
 let addrSlabUsed = 0;
 
@@ -221,16 +224,16 @@ export class NetDevice<P = any> {
   qdiscDrops = 0;
   qdiscRequeues = 0;
   watchdogTimer: Timer<NetDevice> | null = null;
-  napiList: Napi[] = [];
+  napiList: readonly Napi[] = NONE;
   /** Packet taps bound to this device only (ptype_all with dev). */
-  ptypeAll: PacketType[] = [];
+  ptypeAll: readonly PacketType[] = NONE;
   /** rx_handler: sees frames before protocol handlers (bridge ports, macvlan...). */
   rxHandler: ((skb: SkBuff) => number) | null = null;
   rxHandlerData: unknown = null;
   /** The master this device is enslaved to (bridge), if any. */
   master: NetDevice | null = null;
-  /** Per-protocol state hung off the device (in_device and friends), by key. */
-  protoData: unknown[] = [];
+  /** Per-protocol state hung off the device (in_device and friends): read `protoData[slot]`, write with devSetProtoData. */
+  protoData: readonly unknown[] = NONE;
 
   constructor(net: Net, name: string, priv: P, ops: NetDeviceOps<P>) {
     this.net = net;
@@ -247,4 +250,11 @@ export class NetDevice<P = any> {
   toString(): string {
     return this.name;
   }
+}
+
+/** Stores a protocol's per-device state (dev->ip_ptr and friends) in `slot`. */
+export function devSetProtoData(dev: NetDevice, slot: number, value: unknown): void {
+  const data = dev.protoData === NONE ? [] : (dev.protoData as unknown[]);
+  data[slot] = value;
+  dev.protoData = data;
 }
