@@ -1,0 +1,3 @@
+import { hello } from "./topology.js";
+
+for (const line of hello()) console.log(line);
