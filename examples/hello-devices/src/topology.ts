@@ -1,7 +1,7 @@
 import {
   Kernel, NETDEV_TX_OK, NOTIFY_DONE, allocNetdev, allocSkb, definePlugin, devChangeNetNamespace, devClose, devGetStats, devHardHeader,
   devOpen, devQueueXmit, etherSetup, ethTypeTrans, kfreeSkb, netdevCmdToName, netifRx, registerNetdev,
-  unregisterNetdevMany, type NetDevice, type NetDeviceOps,
+  unregisterNetdevMany, type NetDevice, type NetDeviceOps, type Plugin,
 } from "@vnet/core";
 
 /** A two-ended wire: what one end transmits, the other receives. */
@@ -23,7 +23,7 @@ const wireOps: NetDeviceOps<WirePriv> = {
 };
 
 /** The driver, as a module: insmod creates the pair, rmmod removes it. */
-export const wire = definePlugin({
+export const wire: Plugin = definePlugin({
   name: "wire",
   version: "0.1.0",
   coreRange: "^0.1.0",
