@@ -205,14 +205,14 @@ function netdevRunTodo(dev: NetDevice): void {
     if (seconds % 10 === 0) k.printk(`unregister_netdevice: waiting for ${d.name} to become free. Usage count = ${d.refcnt}`);
     k.scheduler.arm(t, k.scheduler.now + 1e9);
   }, dev);
-  dev.watchdogTimer = t;
+  dev.todoTimer = t;
   k.scheduler.arm(t, k.scheduler.now + 1e9);
 }
 
 function netdevFree(dev: NetDevice): void {
   const k = dev.net.kernel;
-  if (dev.watchdogTimer !== null) k.scheduler.cancel(dev.watchdogTimer);
-  dev.watchdogTimer = null;
+  if (dev.todoTimer !== null) k.scheduler.cancel(dev.todoTimer);
+  dev.todoTimer = null;
   dev.regState = NETREG_UNREGISTERED;
   dev.state &= ~LINK_STATE_PRESENT;
   dev.ops.privDestructor?.(dev);
@@ -229,7 +229,7 @@ export function devHold(dev: NetDevice): void {
 export function devPut(dev: NetDevice): void {
   if (dev.refcnt <= 1) throw new Error(`dev_put: ${dev.name} reference count underflow`);
   dev.refcnt--;
-  if (dev.refcnt === 1 && dev.regState === NETREG_UNREGISTERING && dev.watchdogTimer !== null) netdevFree(dev);
+  if (dev.refcnt === 1 && dev.regState === NETREG_UNREGISTERING && dev.todoTimer !== null) netdevFree(dev);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,7 +493,7 @@ function deactivate(dev: NetDevice): void {
     dev.qdisc.purge();
     dev.qdisc = null;
   }
-  if (dev.watchdogTimer !== null && dev.regState === NETREG_REGISTERED) {
+  if (dev.watchdogTimer !== null) {
     dev.net.kernel.scheduler.cancel(dev.watchdogTimer);
     dev.watchdogTimer = null;
   }

@@ -224,6 +224,8 @@ export class NetDevice<P = any> {
   qdiscDrops = 0;
   qdiscRequeues = 0;
   watchdogTimer: Timer<NetDevice> | null = null;
+  /** Set while an unregistered device waits for its last reference (netdev_wait_allrefs). */
+  todoTimer: Timer<NetDevice> | null = null;
   napiList: readonly Napi[] = NONE;
   /** Packet taps bound to this device only (ptype_all with dev). */
   ptypeAll: readonly PacketType[] = NONE;
