@@ -18,3 +18,6 @@ export * from "./netdevice/dev.js";
 export * from "./netdevice/ethernet.js";
 export * from "./netdevice/rtnl.js";
 export * from "./netdevice/loopback.js";
+export * from "./netdevice/ioctl.js";
+export * from "./wire/index.js";
+export * from "./route/lpm.js";

@@ -1,0 +1,71 @@
+/**
+ * The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
+ *
+ * A "partial" sum is an unfolded, non-negative integer (Linux `__wsum`); fold it with `csumFold`,
+ * which returns the complemented 16-bit checksum (Linux `csum_fold`). Partial sums can be added.
+ */
+
+/**
+ * Adds the 16-bit big-endian words of `buf[off, off + len)` to `sum`. A trailing odd byte counts
+ * as the high byte of a word padded with zero, so only the last range of a chain may be odd.
+ */
+export function csumPartial(buf: Uint8Array, off: number, len: number, sum: number = 0): number {
+  let hi = 0;
+  let lo = 0;
+  const end = off + len - 1;
+  let i = off;
+  // Sum high and low bytes apart: no shifts or masks in the loop, and no overflow below 2^45 bytes.
+  for (; i < end; i += 2) {
+    hi += buf[i]!;
+    lo += buf[i + 1]!;
+  }
+  if (i === end) hi += buf[i]!;
+  return sum + hi * 256 + lo;
+}
+
+/** Folds a partial sum to 16 bits with end-around carry and complements it (Linux `csum_fold`). */
+export function csumFold(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return ~sum & 0xffff;
+}
+
+/** The RFC 1071 checksum of `buf[off, off + len)`; 0 when the range holds a correct checksum. */
+export function inetChecksum(buf: Uint8Array, off: number, len: number): number {
+  return csumFold(csumPartial(buf, off, len, 0));
+}
+
+/**
+ * Partial sum of the IPv4 pseudo-header (RFC 768, RFC 793) plus `sum` (Linux `csum_tcpudp_nofold`).
+ * Addresses are unsigned 32-bit numbers.
+ */
+export function csumTcpudpNofold(saddr: number, daddr: number, len: number, proto: number, sum: number = 0): number {
+  return sum + (saddr >>> 16) + (saddr & 0xffff) + (daddr >>> 16) + (daddr & 0xffff) + proto + len;
+}
+
+/** The folded transport checksum over the IPv4 pseudo-header and `sum` (Linux `csum_tcpudp_magic`). */
+export function csumTcpudpMagic(saddr: number, daddr: number, len: number, proto: number, sum: number): number {
+  return csumFold(csumTcpudpNofold(saddr, daddr, len, proto, sum));
+}
+
+/** Ones'-complement 16-bit addition with end-around carry. */
+function add16(a: number, b: number): number {
+  const s = a + b;
+  return (s & 0xffff) + (s >>> 16);
+}
+
+/**
+ * The checksum after a 16-bit field changes from `from` to `to`, without touching the rest of the
+ * data: HC' = ~(~HC + ~m + m') (RFC 1624 eqn. 3, Linux `csum_replace2`).
+ */
+export function csumReplace2(check: number, from: number, to: number): number {
+  return ~add16(add16(~check & 0xffff, ~from & 0xffff), to & 0xffff) & 0xffff;
+}
+
+/** As `csumReplace2` for a 32-bit field, such as an IPv4 address (Linux `csum_replace4`). */
+export function csumReplace4(check: number, from: number, to: number): number {
+  let s = add16(~check & 0xffff, ~(from >>> 16) & 0xffff);
+  s = add16(s, ~from & 0xffff);
+  s = add16(s, (to >>> 16) & 0xffff);
+  s = add16(s, to & 0xffff);
+  return ~s & 0xffff;
+}
