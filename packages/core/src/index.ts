@@ -19,5 +19,6 @@ export * from "./netdevice/ethernet.js";
 export * from "./netdevice/rtnl.js";
 export * from "./netdevice/loopback.js";
 export * from "./netdevice/ioctl.js";
+export * from "./netdevice/ethtool.js";
 export * from "./wire/index.js";
 export * from "./route/lpm.js";

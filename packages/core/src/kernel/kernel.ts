@@ -285,6 +285,11 @@ export class Kernel {
       for (const [name, spec] of Object.entries(specs)) this.addParamFile(mod, name, spec);
       const exit = plugin.setup(ctx as PluginContext<any>);
       if (typeof exit === "function") mod.cleanups.push(exit);
+      // Parameters with their own setter act at load time too (insmod etun newif=a,b).
+      for (const [name, spec] of Object.entries(specs)) {
+        const given = params[name];
+        if (spec.set !== undefined && given !== undefined) spec.set(String(given), { kernel: this, cred, net: this.initNet });
+      }
       for (const d of deps) d.holders.add(mod);
       mod.state = MODULE_STATE_LIVE;
       return mod;
@@ -326,13 +331,13 @@ export class Kernel {
     const file: VfsFile = {
       mode: perm,
       read: (ctx) => {
-        if (spec.get !== undefined) return spec.get({ kernel: this, cred: ctx.cred });
+        if (spec.get !== undefined) return spec.get({ kernel: this, cred: ctx.cred, net: ctx.net });
         if (spec.set !== undefined) return "";
         return formatParam(spec, mod.params.get(name)!) + "\n";
       },
       write: (ctx, data) => {
         if (spec.set !== undefined) {
-          spec.set(data, { kernel: this, cred: ctx.cred });
+          spec.set(data, { kernel: this, cred: ctx.cred, net: ctx.net });
           return;
         }
         const v = parseParam(spec, data.trim());

@@ -29,6 +29,8 @@ export interface ParamSpec {
 export interface ParamContext {
   readonly kernel: Kernel;
   readonly cred: Cred;
+  /** The namespace of the process writing (the initial one at insmod). */
+  readonly net: import("./net.js").Net;
 }
 
 /** A shell command a plugin contributes (run by @vnet/tools). */

@@ -98,6 +98,7 @@ export const NETIF_F_NAMES: ReadonlyArray<readonly [number, string]> = [
   [NETIF_F_RXCSUM, "rx-checksumming"],
   [NETIF_F_HW_CSUM, "tx-checksumming"],
   [NETIF_F_SG, "scatter-gather"],
+  [NETIF_F_FRAGLIST, "tx-scatter-gather-fraglist"],
   [NETIF_F_TSO, "tcp-segmentation-offload"],
   [NETIF_F_GRO, "generic-receive-offload"],
   [NETIF_F_HIGHDMA, "highdma"],

@@ -418,7 +418,7 @@ export function devOperstate(dev: NetDevice): number {
 }
 
 /** linkwatch_fire_event(): state changes are applied from the kernel's work queue, not inline. */
-function linkwatchFireEvent(dev: NetDevice): void {
+export function linkwatchFireEvent(dev: NetDevice): void {
   if (dev.state & LINK_STATE_LINKWATCH_PENDING) return;
   dev.state |= LINK_STATE_LINKWATCH_PENDING;
   devHold(dev);
@@ -452,9 +452,14 @@ export function netifQueueStopped(dev: NetDevice): boolean {
   return (dev.state & QUEUE_STATE_DRV_XOFF) !== 0;
 }
 
-/** netif_stop_queue(): the driver can take no more packets. */
+/** netif_stop_queue(): the driver can take no more packets; the watchdog starts watching. */
 export function netifStopQueue(dev: NetDevice): void {
   dev.state |= QUEUE_STATE_DRV_XOFF;
+  const t = dev.watchdogTimer;
+  if (t !== null && !t.pending) {
+    const k = dev.net.kernel;
+    k.scheduler.arm(t, k.scheduler.now + dev.watchdogTimeo * k.nsPerJiffy);
+  }
 }
 
 /** netif_start_queue(): allow transmission (at open). */
@@ -479,11 +484,11 @@ function netifSchedule(dev: NetDevice): void {
 /** dev_activate(): attaches the qdisc and starts the tx watchdog. */
 function activate(dev: NetDevice): void {
   if (dev.qdisc === null && dev.txQueueLen > 0 && !(dev.privFlags & IFF_NO_QUEUE)) dev.qdisc = new SkbQueue();
-  if (dev.ops.txTimeout !== undefined && dev.watchdogTimeo > 0 && dev.watchdogTimer === null) {
-    const k = dev.net.kernel;
-    const t = new Timer<NetDevice>(devWatchdog, dev);
-    dev.watchdogTimer = t;
-    k.scheduler.arm(t, k.scheduler.now + dev.watchdogTimeo * k.nsPerJiffy);
+  if (dev.ops.txTimeout !== undefined && dev.watchdogTimer === null) {
+    // dev_watchdog_up: a driver that gave no timeout gets five seconds.
+    if (dev.watchdogTimeo <= 0) dev.watchdogTimeo = 5 * dev.net.kernel.hz;
+    dev.watchdogTimer = new Timer<NetDevice>(devWatchdog, dev);
+    if (netifQueueStopped(dev)) netifStopQueue(dev);
   }
 }
 
@@ -499,17 +504,22 @@ function deactivate(dev: NetDevice): void {
   }
 }
 
-/** dev_watchdog(): a queue stopped for longer than watchdog_timeo calls ndo_tx_timeout. */
+/**
+ * dev_watchdog(): a queue stopped for longer than watchdog_timeo calls ndo_tx_timeout. Linux's
+ * timer runs while the device is up; vnet's runs only while the queue is stopped, so an idle
+ * kernel has nothing pending and `run()` returns.
+ */
 function devWatchdog(dev: NetDevice): void {
   const k = dev.net.kernel;
-  if (!netifRunning(dev) || dev.regState !== NETREG_REGISTERED) return;
-  if (netifCarrierOk(dev) && netifQueueStopped(dev) && k.jiffies - dev.transStart > dev.watchdogTimeo) {
+  if (!netifRunning(dev) || dev.regState !== NETREG_REGISTERED || !netifQueueStopped(dev)) return;
+  if (netifCarrierOk(dev) && k.jiffies - dev.transStart > dev.watchdogTimeo) {
     const ms = Math.round(((k.jiffies - dev.transStart) * 1000) / k.hz);
     const driver = dev.ethtoolOps?.getDrvinfo?.(dev).driver ?? dev.owner?.name ?? "";
     k.printk(`NETDEV WATCHDOG: ${dev.name} (${driver}): transmit queue 0 timed out ${ms} ms`);
     dev.ops.txTimeout!(dev, 0);
   }
-  if (dev.watchdogTimer !== null) k.scheduler.arm(dev.watchdogTimer, k.scheduler.now + dev.watchdogTimeo * k.nsPerJiffy);
+  const t = dev.watchdogTimer;
+  if (t !== null && !t.pending && netifQueueStopped(dev)) k.scheduler.arm(t, k.scheduler.now + dev.watchdogTimeo * k.nsPerJiffy);
 }
 
 // ---------------------------------------------------------------------------------------------

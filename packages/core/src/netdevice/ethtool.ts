@@ -2,7 +2,7 @@ import type { Cred } from "../kernel/cred.js";
 import { capable, CAP_NET_ADMIN } from "../kernel/cred.js";
 import { EINVAL, EOPNOTSUPP, EPERM, KernelError } from "../kernel/errno.js";
 import {
-  NETIF_F_CSUM_MASK, NETIF_F_FRAGLIST, NETIF_F_HW_CSUM, NETIF_F_NAMES,
+  NETIF_F_CSUM_MASK, NETIF_F_HW_CSUM, NETIF_F_NAMES,
 } from "./constants.js";
 import { devSetFeatures, netifCarrierOk, netifRunning } from "./dev.js";
 import {
@@ -30,7 +30,6 @@ export type EthtoolFeatureChange = readonly [name: string, on: boolean, requeste
 // ethtool's names, each covering the feature bits it toggles: tx-checksumming is every tx checksum bit.
 const FEATURE_TABLE: ReadonlyArray<readonly [string, number]> = [
   ...NETIF_F_NAMES.map(([bit, name]) => [name, bit === NETIF_F_HW_CSUM ? NETIF_F_CSUM_MASK : bit] as const),
-  ["tx-scatter-gather-fraglist", NETIF_F_FRAGLIST],
 ];
 
 function ops(dev: NetDevice): EthtoolOps {

@@ -1,0 +1,70 @@
+/**
+ * The "hardware" (snull_hw_tx): the frame is copied into one of the sender's buffers, its IPv4
+ * addresses are rewritten, and it lands in the peer's receive queue. Then a receive interrupt is
+ * raised on the peer and a transmit-complete interrupt on the sender.
+ */
+import { netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
+import { snullRaise } from "./interrupt.js";
+import { copyBytes, snullEnqueueBuf, type SnullPacket } from "./pool.js";
+import type { SnullPriv } from "./priv.js";
+
+/**
+ * Toggles the low bit of the third octet of the IPv4 source and destination and recomputes the
+ * header checksum. Like the book, it never looks at the EtherType or the version: whatever the
+ * frame carries, octets 28 and 32 are flipped and octets 24-25 overwritten (non-IP frames are
+ * corrupted). The checksum covers ihl*4 octets, read as at least 20 and at most what the frame
+ * holds; `len` is at least ETH_ZLEN, so the fixed header always fits.
+ */
+export function snullFlipIpv4(buf: Uint8Array, len: number): void {
+  const ih = IPV4_OFF;
+  buf[ih + 14] = buf[ih + 14]! ^ 1; // saddr, third octet
+  buf[ih + 18] = buf[ih + 18]! ^ 1; // daddr, third octet
+  let hlen = (buf[ih]! & 0x0f) << 2;
+  if (hlen < IPV4_HLEN) hlen = IPV4_HLEN;
+  if (ih + hlen > len) hlen = len - ih;
+  buf[ih + 10] = 0;
+  buf[ih + 11] = 0;
+  const check = ipFastCsum(buf, ih, hlen);
+  buf[ih + 10] = check >>> 8;
+  buf[ih + 11] = check & 0xff;
+}
+
+/** ip_fast_csum(): the RFC 1071 checksum of `len` octets (an odd last octet is padded with zero). */
+export function ipFastCsum(buf: Uint8Array, off: number, len: number): number {
+  let sum = 0;
+  const end = off + len - 1;
+  let i = off;
+  for (; i < end; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
+  if (i === end) sum += buf[i]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. */
+export function snullHwTx(priv: SnullPriv, skb: SkBuff, pkt: SnullPacket, dest: NetDevice<SnullPriv>): void {
+  const len = skb.len;
+  const data = pkt.data;
+  copyBytes(data, 0, skb.head, skb.data, len);
+  let datalen = len;
+  if (len < ETH_ZLEN) {
+    data.fill(0, len, ETH_ZLEN);
+    datalen = ETH_ZLEN;
+  }
+  pkt.datalen = datalen;
+  snullFlipIpv4(data, datalen);
+
+  // First a receive interrupt on the twin, then transmit-done on the sender.
+  const dpriv = dest.priv;
+  snullEnqueueBuf(dpriv, pkt);
+  if (dpriv.rxIntEnabled) snullRaise(dpriv, SNULL_RX_INTR);
+
+  const lockup = priv.drv.config.lockup;
+  priv.txCount++;
+  if (lockup > 0 && priv.txCount % lockup === 0) {
+    // Simulate a lost transmit interrupt: the queue stays stopped until the watchdog fires.
+    netifStopQueue(priv.dev);
+  } else {
+    snullRaise(priv, SNULL_TX_INTR);
+  }
+}

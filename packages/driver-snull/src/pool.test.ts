@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { devClose, devOpen, netifQueueStopped } from "@vnet/core";
+import { boot, ipId, ipv4, sendIp, stats } from "./test-helpers.js";
+
+const packet = (id: number) => ipv4({ src: "192.168.0.1", dst: "192.168.0.2", id });
+
+describe("the packet pool", () => {
+  it("stops the queue with \"Pool empty\" when the last buffer goes, and wakes it when one comes back", () => {
+    const { k, sn0, sn1, ip } = boot({ pool_size: 4 });
+    for (let i = 0; i < 6; i++) sendIp(sn0, packet(i));
+    // Four frames went to the hardware; two wait in the qdisc. No interrupt has run yet.
+    expect(sn0.priv.poolFree).toBe(0);
+    expect(netifQueueStopped(sn0)).toBe(true);
+    expect(sn0.qdisc!.qlen).toBe(2);
+    expect(sn1.priv.rxQueueLen).toBe(4);
+    expect(ip).toHaveLength(0);
+    expect(k.log.filter((l) => l.endsWith("sn0: Pool empty"))).toHaveLength(1);
+
+    // The first receive interrupt on sn1 gives a buffer back: sn0 wakes and sends one more.
+    k.runUntil(() => ip.length === 1);
+    expect(sn0.qdisc!.qlen).toBe(1);
+    expect(netifQueueStopped(sn0)).toBe(true);
+    expect(k.log.filter((l) => l.endsWith("sn0: Pool empty"))).toHaveLength(2);
+
+    k.runFor(1);
+    expect(ip.map(ipId)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sn0.priv.poolFree).toBe(4);
+    expect(netifQueueStopped(sn0)).toBe(false);
+    expect(stats(sn0).txPackets).toBe(6);
+    expect(stats(sn1).rxPackets).toBe(6);
+  });
+
+  it("lends the sender's buffer to the receiver until the frame is consumed", () => {
+    const { k, sn0, sn1 } = boot();
+    sendIp(sn0, packet(1));
+    expect(sn0.priv.poolFree).toBe(7);
+    expect(sn1.priv.poolFree).toBe(8);
+    expect(sn1.priv.rxHead!.owner).toBe(sn0.priv);
+    k.runFor(1);
+    expect(sn0.priv.poolFree).toBe(8);
+    expect(sn1.priv.rxHead).toBeNull();
+  });
+
+  it("gives queued buffers back to the sender when the receiver goes down", () => {
+    const { k, sn0, sn1, ip } = boot({ pool_size: 2 });
+    sendIp(sn0, packet(1));
+    sendIp(sn0, packet(2));
+    expect(netifQueueStopped(sn0)).toBe(true);
+    devClose(sn1);
+    expect(sn0.priv.poolFree).toBe(2);
+    expect(netifQueueStopped(sn0)).toBe(false);
+    k.runFor(1);
+    expect(ip).toHaveLength(0);
+    devOpen(sn1);
+    sendIp(sn0, packet(3));
+    k.runFor(1);
+    expect(ip.map(ipId)).toEqual([3]);
+  });
+});
+
+describe("receive queue order", () => {
+  it("is FIFO by default", () => {
+    const { k, sn0, ip } = boot();
+    for (let i = 0; i < 4; i++) sendIp(sn0, packet(i));
+    k.runFor(1);
+    expect(ip.map(ipId)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("is the book's LIFO with rx_lifo=1, which reorders a burst", () => {
+    const { k, sn0, ip } = boot({ rx_lifo: 1 });
+    for (let i = 0; i < 4; i++) sendIp(sn0, packet(i));
+    k.runFor(1);
+    expect(ip.map(ipId)).toEqual([3, 2, 1, 0]);
+  });
+
+  it("is LIFO in NAPI mode too", () => {
+    const { k, sn0, ip } = boot({ rx_lifo: 1, use_napi: 1 });
+    for (let i = 0; i < 4; i++) sendIp(sn0, packet(i));
+    k.runFor(1);
+    expect(ip.map(ipId)).toEqual([3, 2, 1, 0]);
+  });
+});
+
+describe("no skb for a received frame", () => {
+  it("counts rx_dropped and still returns the buffer (rx_nomem=2: every second allocation fails)", () => {
+    const { k, sn0, sn1, ip } = boot({ rx_nomem: 2 });
+    for (let i = 0; i < 4; i++) sendIp(sn0, packet(i));
+    k.runFor(1);
+    expect(ip.map(ipId)).toEqual([0, 2]);
+    expect(stats(sn1)).toMatchObject({ rxPackets: 2, rxDropped: 2, rxBytes: 120 });
+    expect(sn0.priv.poolFree).toBe(8);
+    expect(stats(sn0).txPackets).toBe(4);
+    expect(k.log.filter((l) => l.endsWith("snull rx: low on mem - packet dropped"))).toHaveLength(2);
+  });
+
+  it("does the same in the NAPI poll", () => {
+    const { k, sn0, sn1, ip } = boot({ rx_nomem: 3, use_napi: 1 });
+    for (let i = 0; i < 6; i++) sendIp(sn0, packet(i));
+    k.runFor(1);
+    expect(ip.map(ipId)).toEqual([0, 1, 3, 4]);
+    expect(stats(sn1)).toMatchObject({ rxPackets: 4, rxDropped: 2 });
+    expect(k.log.filter((l) => l.endsWith("snull: packet dropped"))).toHaveLength(2);
+  });
+
+  it("rate-limits the message like printk_ratelimit (10 per 5 seconds)", () => {
+    const { k, sn0, sn1 } = boot({ rx_nomem: 1 });
+    for (let i = 0; i < 30; i++) sendIp(sn0, packet(i));
+    k.runFor(1);
+    expect(stats(sn1).rxDropped).toBe(30);
+    expect(k.log.filter((l) => l.includes("low on mem"))).toHaveLength(10);
+    k.runFor(5000);
+    sendIp(sn0, packet(99));
+    k.runFor(1);
+    expect(k.log.filter((l) => l.includes("low on mem"))).toHaveLength(11);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The packet pool: each device owns pool_size buffers. A transmitted frame travels in one of the
+ * sender's buffers to the receiver's queue and goes back to the sender's pool once received.
+ */
+import { netifQueueStopped, netifStopQueue, netifWakeQueue } from "@vnet/core";
+import { ETH_FRAME_LEN } from "./constants.js";
+import type { SnullPriv } from "./priv.js";
+
+/** struct snull_packet: a frame in flight, in a buffer owned by the device that sent it. */
+export class SnullPacket {
+  next: SnullPacket | null = null;
+  /** The device whose pool the buffer belongs to. */
+  readonly owner: SnullPriv;
+  datalen = 0;
+  /** Taken from the pool and not yet given back. */
+  inFlight = false;
+  /** Room for the largest frame (the book's ETH_DATA_LEN buffer overflowed on 1514-byte frames). */
+  readonly data: Uint8Array = new Uint8Array(ETH_FRAME_LEN);
+
+  constructor(owner: SnullPriv) {
+    this.owner = owner;
+  }
+}
+
+/** snull_setup_pool(). */
+export function snullSetupPool(priv: SnullPriv, size: number): void {
+  for (let i = 0; i < size; i++) {
+    const pkt = new SnullPacket(priv);
+    priv.buffers.push(pkt);
+    pkt.next = priv.ppool;
+    priv.ppool = pkt;
+    priv.poolFree++;
+  }
+}
+
+/**
+ * The book's teardown + setup of the pool at tx timeout. vnet knows every buffer it owns, so the
+ * free list is rebuilt from those not in flight: nothing leaks and the pool never grows.
+ */
+export function snullResetPool(priv: SnullPriv): void {
+  priv.ppool = null;
+  priv.poolFree = 0;
+  for (const pkt of priv.buffers) {
+    if (pkt.inFlight) continue;
+    pkt.next = priv.ppool;
+    priv.ppool = pkt;
+    priv.poolFree++;
+  }
+}
+
+/** snull_get_tx_buffer(): taking the last buffer stops the queue. */
+export function snullGetTxBuffer(priv: SnullPriv): SnullPacket | null {
+  const pkt = priv.ppool;
+  if (pkt === null) return null;
+  priv.ppool = pkt.next;
+  priv.poolFree--;
+  pkt.next = null;
+  pkt.inFlight = true;
+  if (priv.ppool === null) {
+    priv.drv.kernel.printk(`${priv.dev.name}: Pool empty`);
+    netifStopQueue(priv.dev);
+  }
+  return pkt;
+}
+
+/** snull_release_buffer(): back to the owner's pool; the first buffer back wakes its queue. */
+export function snullReleaseBuffer(pkt: SnullPacket): void {
+  const priv = pkt.owner;
+  pkt.inFlight = false;
+  pkt.next = priv.ppool;
+  priv.ppool = pkt;
+  priv.poolFree++;
+  if (netifQueueStopped(priv.dev) && pkt.next === null) netifWakeQueue(priv.dev);
+}
+
+/** snull_enqueue_buf(): FIFO, or the book's LIFO (its "FIXME - misorders packets") with rx_lifo. */
+export function snullEnqueueBuf(priv: SnullPriv, pkt: SnullPacket): void {
+  if (priv.drv.config.rxLifo) {
+    pkt.next = priv.rxHead;
+    priv.rxHead = pkt;
+    if (priv.rxTail === null) priv.rxTail = pkt;
+  } else {
+    pkt.next = null;
+    if (priv.rxTail === null) priv.rxHead = pkt;
+    else priv.rxTail.next = pkt;
+    priv.rxTail = pkt;
+  }
+  priv.rxQueueLen++;
+}
+
+/** snull_dequeue_buf(). */
+export function snullDequeueBuf(priv: SnullPriv): SnullPacket | null {
+  const pkt = priv.rxHead;
+  if (pkt === null) return null;
+  priv.rxHead = pkt.next;
+  if (priv.rxHead === null) priv.rxTail = null;
+  pkt.next = null;
+  priv.rxQueueLen--;
+  return pkt;
+}
+
+/** Gives every queued buffer back to its owner (the device stops receiving). */
+export function snullPurgeRx(priv: SnullPriv): void {
+  for (let pkt = snullDequeueBuf(priv); pkt !== null; pkt = snullDequeueBuf(priv)) snullReleaseBuffer(pkt);
+}
+
+/** memcpy() without the view a subarray() would allocate per packet. */
+export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+}

@@ -1,0 +1,109 @@
+/** The driver's state: module-wide (the book's globals) and per device (struct snull_priv). */
+import { NetDeviceStats, SkbQueue, Timer, type Kernel, type Module, type Napi, type NetDevice } from "@vnet/core";
+import type { SnullConfig } from "./params.js";
+import type { SnullPacket } from "./pool.js";
+import { snullIrqFire } from "./interrupt.js";
+
+/** The interrupt handler in use: regular or NAPI (the book's snull_interrupt pointer). */
+export type SnullInterrupt = (priv: SnullPriv) => void;
+
+/** What the module instance owns: its configuration, interrupt handler and address slots. */
+export class SnullDriver {
+  readonly kernel: Kernel;
+  readonly module: Module;
+  readonly config: SnullConfig;
+  readonly interrupt: SnullInterrupt;
+  /** Pair slots in use; slot s gives its devices the address indexes 2s and 2s+1. */
+  private readonly slots: boolean[] = [];
+  private rlStart = 0;
+  private rlCount = 0;
+
+  constructor(kernel: Kernel, module: Module, config: SnullConfig, interrupt: SnullInterrupt) {
+    this.kernel = kernel;
+    this.module = module;
+    this.config = config;
+    this.interrupt = interrupt;
+  }
+
+  /** The lowest free pair slot. */
+  allocSlot(): number {
+    const s = this.slots.indexOf(false);
+    if (s >= 0) {
+      this.slots[s] = true;
+      return s;
+    }
+    this.slots.push(true);
+    return this.slots.length - 1;
+  }
+
+  freeSlot(slot: number): void {
+    if (slot < this.slots.length) this.slots[slot] = false;
+  }
+
+  /** printk_ratelimit(): at most 10 messages every 5 seconds. */
+  ratelimit(): boolean {
+    const j = this.kernel.jiffies;
+    if (j - this.rlStart >= 5 * this.kernel.hz) {
+      this.rlStart = j;
+      this.rlCount = 0;
+    }
+    return this.rlCount++ < 10;
+  }
+}
+
+/** struct snull_priv: one per device, reached as dev.priv. */
+export class SnullPriv {
+  readonly drv: SnullDriver;
+  /** Set by snull's setup callback, before anything else can reach the device. */
+  dev: NetDevice<SnullPriv> = null as unknown as NetDevice<SnullPriv>;
+  /** The twin device that receives what this one sends. */
+  peer: NetDevice<SnullPriv> | null = null;
+  /** Address index: the last octet of "\0SNULx" is '0' + index. */
+  readonly index: number;
+  readonly slot: number;
+  /** The statistics snull_stats returns. */
+  readonly stats: NetDeviceStats = new NetDeviceStats();
+
+  /** The status word the interrupt handler reads and clears. */
+  status = 0;
+  /** Interrupts raised and not yet delivered. */
+  rxIrqs = 0;
+  txIrqs = 0;
+  /** Delivers raised interrupts from the kernel's timer queue. */
+  readonly irq: Timer<SnullPriv>;
+  rxIntEnabled = true;
+
+  /** Every buffer this device owns, free or in flight. */
+  readonly buffers: SnullPacket[] = [];
+  /** Free list (ppool) and its length. */
+  ppool: SnullPacket | null = null;
+  poolFree = 0;
+  /** Received buffers not yet handed to the stack (rx_queue). */
+  rxHead: SnullPacket | null = null;
+  rxTail: SnullPacket | null = null;
+  rxQueueLen = 0;
+
+  /** Transmitted skbs waiting for their transmit-complete interrupt, oldest first. */
+  readonly txRing: SkbQueue = new SkbQueue();
+  /** Frames handed to the "hardware" (drives `lockup`). */
+  txCount = 0;
+  /** Receive skb allocations attempted (drives `rx_nomem`). */
+  rxAllocs = 0;
+  napi: Napi | null = null;
+
+  /** The ifmap fields snull_config knows (SIOCSIFMAP). */
+  baseAddr = 0;
+  irqLine = 0;
+
+  constructor(drv: SnullDriver, index: number, slot: number) {
+    this.drv = drv;
+    this.index = index;
+    this.slot = slot;
+    this.irq = new Timer<SnullPriv>(snullIrqFire, this);
+  }
+
+  /** snull_rx_ints(): masks or unmasks receive interrupts. */
+  rxInts(enable: boolean): void {
+    this.rxIntEnabled = enable;
+  }
+}
