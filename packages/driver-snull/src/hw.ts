@@ -3,7 +3,7 @@
  * addresses are rewritten, and it lands in the peer's receive queue. Then a receive interrupt is
  * raised on the peer and a transmit-complete interrupt on the sender.
  */
-import { netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { inetChecksum, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
 import { copyBytes, snullEnqueueBuf, type SnullPacket } from "./pool.js";
@@ -25,21 +25,11 @@ export function snullFlipIpv4(buf: Uint8Array, len: number): void {
   if (ih + hlen > len) hlen = len - ih;
   buf[ih + 10] = 0;
   buf[ih + 11] = 0;
-  const check = ipFastCsum(buf, ih, hlen);
+  const check = inetChecksum(buf, ih, hlen);
   buf[ih + 10] = check >>> 8;
   buf[ih + 11] = check & 0xff;
 }
 
-/** ip_fast_csum(): the RFC 1071 checksum of `len` octets (an odd last octet is padded with zero). */
-export function ipFastCsum(buf: Uint8Array, off: number, len: number): number {
-  let sum = 0;
-  const end = off + len - 1;
-  let i = off;
-  for (; i < end; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
-  if (i === end) sum += buf[i]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
 
 /** snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. */
 export function snullHwTx(priv: SnullPriv, skb: SkBuff, pkt: SnullPacket, dest: NetDevice<SnullPriv>): void {
