@@ -133,7 +133,7 @@ describe("ip link add NAME type snull peer PEER", () => {
     k.rmmod("snull");
     expect(names(k.initNet)).toEqual([]);
     expect(k.linkKinds.has("snull")).toBe(false);
-    expect(k.scheduler.pendingTimers).toBe(0);
+    expect(k.scheduler.activeTimers).toBe(0);
     k.insmod(snull);
     expect(names(k.initNet)).toEqual(["sn0", "sn1"]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   EBUSY, EINVAL, ENOSPC, EOPNOTSUPP, IFF_NOARP, NETDEV_REGISTER, NETDEV_UNREGISTER, notifierFromErrno, IFF_UP, Kernel, KernelError, NETIF_F_HW_CSUM, ROOT_CRED, devClose, devOpen,
-  devSetMtu,
+  devSetMtu, devIoctl, SIOCDEVPRIVATE, SIOCSIFMAP,
 } from "@vnet/core";
 import snullDefault, { snull } from "./index.js";
 import { boot, dev, sendIp, ipv4, stats } from "./test-helpers.js";
@@ -127,7 +127,7 @@ describe("rmmod snull", () => {
     expect(names(k)).toEqual([]);
     expect(k.linkKinds.has("snull")).toBe(false);
     expect(k.vfs.exists("/sys/module/snull", ctx(k))).toBe(false);
-    expect(k.scheduler.pendingTimers).toBe(0);
+    expect(k.scheduler.activeTimers).toBe(0);
   });
 
   it("leaves no interrupt pending after traffic", () => {
@@ -138,7 +138,7 @@ describe("rmmod snull", () => {
     devClose(sn0);
     expect(sn0.priv.poolFree).toBe(8);
     k.rmmod("snull");
-    expect(k.scheduler.pendingTimers).toBe(0);
+    expect(k.scheduler.activeTimers).toBe(0);
     k.runFor(100);
     expect(stats(sn1).rxPackets).toBe(0);
   });
@@ -167,22 +167,23 @@ describe("configuration", () => {
     expect(errnoOfThrow(() => devSetMtu(sn0, 2000))).toBe(EINVAL);
   });
 
-  it("set_config is EBUSY while up; the I/O address is fixed; the IRQ may change", () => {
-    const { sn0 } = boot();
-    const setConfig = sn0.ops.setConfig!;
+  it("SIOCSIFMAP (set_config) is EBUSY while up; the I/O address is fixed; the IRQ may change", () => {
+    const { k, sn0 } = boot();
+    const setmap = (map: Record<string, number>): number =>
+      errnoOfThrow(() => devIoctl(k.initNet, ROOT_CRED, SIOCSIFMAP, { name: "sn0", map }));
     expect(sn0.flags & IFF_UP).toBe(IFF_UP);
-    expect(setConfig(sn0, { irq: 9 })).toBe(-EBUSY);
+    expect(setmap({ irq: 9 })).toBe(EBUSY);
     devClose(sn0);
-    expect(setConfig(sn0, { irq: 9 })).toBe(0);
+    expect(setmap({ irq: 9 })).toBe(0);
     expect(sn0.priv.irqLine).toBe(9);
-    expect(setConfig(sn0, { base_addr: 0x300 })).toBe(-EOPNOTSUPP);
-    expect(setConfig(sn0, { base_addr: 0, irq: 9 })).toBe(0);
+    expect(setmap({ base_addr: 0x300 })).toBe(EOPNOTSUPP);
+    expect(setmap({ base_addr: 0, irq: 9 })).toBe(0);
   });
 
   it("accepts private ioctls and does nothing", () => {
-    const { sn0 } = boot();
+    const { k, sn0 } = boot();
     const before = JSON.stringify(stats(sn0));
-    expect(sn0.ops.siocdevprivate!(sn0, { name: "sn0", data: { anything: 1 } }, 0x89f0)).toBe(0);
+    expect(devIoctl(k.initNet, ROOT_CRED, SIOCDEVPRIVATE, { name: "sn0", data: { anything: 1 } }).data).toEqual({ anything: 1 });
     expect(JSON.stringify(stats(sn0))).toBe(before);
   });
 

@@ -79,6 +79,11 @@ export class Scheduler {
     return this.heap.length;
   }
 
+  /** Pending timers that are not deferrable: work that will happen on its own. */
+  get activeTimers(): number {
+    return this.active;
+  }
+
   /**
    * Runs softirqs and timers in order until `until` (absolute ns, inclusive) or until `stop`
    * returns true. Returns true when stopped by the predicate.

@@ -190,6 +190,8 @@ export function unregisterNetdevMany(devs: readonly NetDevice[]): void {
 
 /** netdev_run_todo / netdev_wait_allrefs: frees now, or waits for the last devPut. */
 function netdevRunTodo(dev: NetDevice): void {
+  // linkwatch_sync_dev: a pending carrier event holds a reference; settle it before waiting.
+  if (dev.state & LINK_STATE_LINKWATCH_PENDING) linkwatchSync(dev.net.kernel);
   if (dev.refcnt <= 1) {
     netdevFree(dev);
     return;

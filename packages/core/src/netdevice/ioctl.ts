@@ -156,7 +156,7 @@ export function devIoctl(net: Net, cred: Cred, cmd: number, ifr: IfReq): IfReq {
     const dev = needDev(net, ifr);
     if (!netifDevicePresent(dev)) throw new KernelError(ENODEV);
     if (dev.ops.siocdevprivate === undefined) throw new KernelError(EOPNOTSUPP);
-    check(dev.ops.siocdevprivate(dev, ifr, cmd));
+    check(dev.ops.siocdevprivate(dev, ifr, cmd, cred));
     return ifr;
   }
   const handler = net.kernel.ioctlHandlers.get(cmd);

@@ -1,4 +1,5 @@
 import type { Net } from "../kernel/net.js";
+import type { Cred } from "../kernel/cred.js";
 import type { Module } from "../kernel/module.js";
 import type { Timer } from "../kernel/scheduler.js";
 import type { SkBuff, SkbQueue } from "./skbuff.js";
@@ -76,7 +77,7 @@ export interface NetDeviceOps<P = any> {
   /** ndo_start_xmit: owns `skb` unless it returns NETDEV_TX_BUSY. */
   startXmit(skb: SkBuff, dev: NetDevice<P>): number;
   /** ndo_siocdevprivate: SIOCDEVPRIVATE..SIOCDEVPRIVATE+15. */
-  siocdevprivate?(dev: NetDevice<P>, ifr: IfReq, cmd: number): number | void;
+  siocdevprivate?(dev: NetDevice<P>, ifr: IfReq, cmd: number, cred: Cred): number | void;
   /** ndo_eth_ioctl / legacy do_ioctl for other device ioctls. */
   doIoctl?(dev: NetDevice<P>, ifr: IfReq, cmd: number): number | void;
   /** ndo_set_config (SIOCSIFMAP). */
