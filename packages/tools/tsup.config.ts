@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { packageConfig } from "../../tsup.base.ts";
 
-export default defineConfig(packageConfig());
+// The CLI imports node: modules; the library entry stays platform-neutral in what it imports.
+export default defineConfig({ ...packageConfig({ index: "src/index.ts", cli: "src/cli.ts" }), platform: "node" });

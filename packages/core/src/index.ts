@@ -21,4 +21,7 @@ export * from "./netdevice/loopback.js";
 export * from "./netdevice/ioctl.js";
 export * from "./netdevice/ethtool.js";
 export * from "./wire/index.js";
-export * from "./route/lpm.js";
+export * from "./route/index.js";
+export * from "./neigh/index.js";
+export * from "./ipv4/index.js";
+export * from "./socket/index.js";

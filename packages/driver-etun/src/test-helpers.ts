@@ -1,7 +1,7 @@
 // Shared fixtures for the etun tests (not part of the package's API).
 import {
   allocSkb, devQueueXmit, Kernel, kfreeSkb, netdevCmdToName, NET_SKB_PAD, NOTIFY_DONE, registerNetdeviceNotifier,
-  ROOT_CRED, type Cred, type NetDevice, type PacketType, type VfsContext,
+  ROOT_CRED, type Cred, type Net, type NetDevice, type PacketType, type VfsContext,
 } from "@vnet/core";
 import { etun } from "./index.js";
 
@@ -27,14 +27,14 @@ export function delif(k: Kernel, text: string, cred: Cred = ROOT_CRED): void {
   k.vfs.write("/sys/module/etun/parameters/delif", text, ctxOf(k, cred));
 }
 
-export function dev(k: Kernel, name: string, net = k.initNet): NetDevice {
+export function dev(k: Kernel, name: string, net: Net = k.initNet): NetDevice {
   const d = net.devices.get(name);
   if (d === undefined) throw new Error(`no device ${name}`);
   return d;
 }
 
 /** Builds an Ethernet frame of `len` bytes (header included) from `src` to `dst` and sends it. */
-export function send(src: NetDevice, dst: Uint8Array, len = 60, type = ETH_P_TEST, mark = 0): number {
+export function send(src: NetDevice, dst: Uint8Array, len: number = 60, type: number = ETH_P_TEST, mark: number = 0): number {
   const skb = allocSkb(len + NET_SKB_PAD);
   skb.reserve(NET_SKB_PAD);
   const at = skb.put(len);

@@ -1,0 +1,3 @@
+export * from "./neighbour.js";
+export * from "./arp.js";
+export * from "./api.js";

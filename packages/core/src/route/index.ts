@@ -1,0 +1,2 @@
+export * from "./lpm.js";
+export * from "./fib.js";
