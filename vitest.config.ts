@@ -20,6 +20,8 @@ const config: ViteUserConfig = defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
+    // The JSON report lets CI print a one-line summary.
+    reporters: ["default", ["json", { outputFile: ".test-results.json" }]],
     projects: [...projects("packages"), ...projects("examples")],
     typecheck: { enabled: true, include: ["**/*.test-d.ts"], tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) },
   },
