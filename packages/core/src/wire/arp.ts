@@ -4,6 +4,7 @@
  */
 import { ETH_ALEN, etherAddrCopy, ipv4ToString, macToString, writeIpv4 } from "./addr.js";
 import { ETH_P_IP } from "./ethernet.js";
+import { PacketView, spanHolds } from "./view.js";
 
 // Linux `HRD_ETHER`; the device types proper live with the net_device.
 const HRD_ETHER = 1;
@@ -52,27 +53,13 @@ export function arpOpName(op: number): string | undefined {
 }
 
 /** A view of an Ethernet/IPv4 ARP packet in `buf[off, off + len)`. */
-export class ArpPacket {
-  readonly buf: Uint8Array;
-  readonly off: number;
-  /** Octets available, padding included; the packet itself is `ARP_PACKET_LEN`. */
-  readonly len: number;
-  private readonly dv: DataView;
-
-  /** Trusts the caller that the bytes hold an Ethernet/IPv4 ARP packet; use `checked` otherwise. */
-  constructor(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off) {
-    this.buf = buf;
-    this.off = off;
-    this.len = len;
-    this.dv = new DataView(buf.buffer, buf.byteOffset + off, len);
-  }
-
+export class ArpPacket extends PacketView {
   /**
    * A view when the bytes hold a whole ARP packet for Ethernet (hrd 1, hln 6) and IPv4
    * (pro 0x0800, pln 4); null otherwise, as `arp_rcv` drops anything whose sizes it cannot use.
    */
   static checked(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off): ArpPacket | null {
-    if (off < 0 || len < ARP_PACKET_LEN || off + len > buf.byteLength) return null;
+    if (!spanHolds(buf, off, len, ARP_PACKET_LEN)) return null;
     const b = off;
     if (buf[b + OFF_HRD] !== 0 || buf[b + OFF_HRD + 1] !== HRD_ETHER) return null;
     if (buf[b + OFF_PRO] !== ETH_P_IP >>> 8 || buf[b + OFF_PRO + 1] !== (ETH_P_IP & 0xff)) return null;
@@ -151,7 +138,7 @@ export class ArpPacket {
   }
 
   /** The operation as tcpdump prints it: `Request who-has 10.0.0.2 tell 10.0.0.1`. */
-  toString(): string {
+  override toString(): string {
     const op = this.op;
     const name = arpOpName(op) ?? `Unknown (${op})`;
     const sha = macToString(this.buf, this.off + OFF_SHA);

@@ -2,6 +2,7 @@
  * Ethernet II frames (Linux `struct ethhdr`): destination, source, ethertype, payload.
  */
 import { ETH_ALEN, etherAddrCopy, isBroadcastEther, isMulticastEther, macToString } from "./addr.js";
+import { PacketView, spanHolds } from "./view.js";
 
 /** Octets in an Ethernet header (Linux `ETH_HLEN`). */
 export const ETH_HLEN = 14;
@@ -100,25 +101,10 @@ export function ethertypeName(type: number): string | undefined {
 }
 
 /** A view of an Ethernet II frame in `buf[off, off + len)`. */
-export class EthernetFrame {
-  readonly buf: Uint8Array;
-  /** Offset of the frame in `buf`. */
-  readonly off: number;
-  /** Octets of the frame, header included. */
-  readonly len: number;
-  private readonly dv: DataView;
-
-  /** Trusts the caller that `len >= ETH_HLEN`; use `checked` for bytes from outside. */
-  constructor(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off) {
-    this.buf = buf;
-    this.off = off;
-    this.len = len;
-    this.dv = new DataView(buf.buffer, buf.byteOffset + off, len);
-  }
-
+export class EthernetFrame extends PacketView {
   /** A view when the bytes hold at least a header; null otherwise. */
   static checked(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off): EthernetFrame | null {
-    if (off < 0 || len < ETH_HLEN || off + len > buf.byteLength) return null;
+    if (!spanHolds(buf, off, len, ETH_HLEN)) return null;
     return new EthernetFrame(buf, off, len);
   }
 
@@ -192,7 +178,7 @@ export class EthernetFrame {
   }
 
   /** The link-level header as `tcpdump -e` prints it: `src > dst, ethertype IPv4 (0x0800), length 98`. */
-  toString(): string {
+  override toString(): string {
     const type = this.ethertype;
     const addrs = `${macToString(this.buf, this.off + OFF_SRC)} > ${macToString(this.buf, this.off + OFF_DST)}, `;
     // tcpdump reads anything up to 1500 as an 802.3 length, trimming the frame to it.

@@ -4,6 +4,7 @@
  */
 import { writeIpv4 } from "./addr.js";
 import { inetChecksum } from "./checksum.js";
+import { PacketView, spanHolds } from "./view.js";
 
 /** Octets of the ICMP header. */
 export const ICMP_HLEN = 8;
@@ -71,23 +72,10 @@ const OFF_SEQUENCE = 6;
 const OFF_MTU = 6;
 
 /** A view of an ICMP message in `buf[off, off + len)`; the message is all `len` octets. */
-export class IcmpPacket {
-  readonly buf: Uint8Array;
-  readonly off: number;
-  readonly len: number;
-  private readonly dv: DataView;
-
-  /** Trusts the caller that `len >= ICMP_HLEN`; use `checked` for bytes from outside. */
-  constructor(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off) {
-    this.buf = buf;
-    this.off = off;
-    this.len = len;
-    this.dv = new DataView(buf.buffer, buf.byteOffset + off, len);
-  }
-
+export class IcmpPacket extends PacketView {
   /** A view when the bytes hold at least the header; null otherwise. `len` is the IP payload. */
   static checked(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off): IcmpPacket | null {
-    if (off < 0 || len < ICMP_HLEN || off + len > buf.byteLength) return null;
+    if (!spanHolds(buf, off, len, ICMP_HLEN)) return null;
     return new IcmpPacket(buf, off, len);
   }
 

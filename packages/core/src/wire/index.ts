@@ -6,3 +6,4 @@ export * from "./icmp.js";
 export * from "./ipv4.js";
 export * from "./tcpdump.js";
 export * from "./udp.js";
+export * from "./view.js";

@@ -4,6 +4,7 @@
  */
 import { ipv4ToString, writeIpv4 } from "./addr.js";
 import { csumReplace2, inetChecksum } from "./checksum.js";
+import { PacketView, spanHolds } from "./view.js";
 
 /** Octets of a header without options. */
 export const IPV4_HLEN = 20;
@@ -117,28 +118,14 @@ export interface Ipv4Header {
 }
 
 /** A view of an IPv4 packet in `buf[off, off + len)`, header first. */
-export class Ipv4Packet {
-  readonly buf: Uint8Array;
-  readonly off: number;
-  /** Octets available; the packet itself is `totLen`, the rest is link padding. */
-  readonly len: number;
-  private readonly dv: DataView;
-
-  /** Trusts the caller that the bytes hold a whole header; use `checked` for bytes from outside. */
-  constructor(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off) {
-    this.buf = buf;
-    this.off = off;
-    this.len = len;
-    this.dv = new DataView(buf.buffer, buf.byteOffset + off, len);
-  }
-
+export class Ipv4Packet extends PacketView {
   /**
    * 0 when the bytes hold a packet `ip_rcv_core` accepts, else the reason from `Ipv4Error`.
    * The checksum is tested (between the header and the total-length tests, as Linux does) only
    * when `verifyChecksum` is true.
    */
   static validate(buf: Uint8Array, off: number, len: number, verifyChecksum: boolean = false): 0 | Ipv4Error {
-    if (off < 0 || len < IPV4_HLEN || off + len > buf.byteLength) return Ipv4Error.Short;
+    if (!spanHolds(buf, off, len, IPV4_HLEN)) return Ipv4Error.Short;
     const vihl = buf[off]!;
     if (vihl >>> 4 !== 4) return Ipv4Error.Version;
     const hlen = (vihl & 0x0f) * 4;
@@ -304,7 +291,7 @@ export class Ipv4Packet {
   }
 
   /** The addresses as tcpdump prints them: `10.0.0.1 > 10.0.0.2`. */
-  toString(): string {
+  override toString(): string {
     return `${ipv4ToString(this.saddr)} > ${ipv4ToString(this.daddr)}`;
   }
 }

@@ -3,6 +3,7 @@
  */
 import { csumFold, csumPartial, csumTcpudpNofold } from "./checksum.js";
 import { IPPROTO_UDP } from "./ipv4.js";
+import { PacketView, spanHolds } from "./view.js";
 
 /** Octets of the UDP header. */
 export const UDP_HLEN = 8;
@@ -26,27 +27,14 @@ export function udpChecksum(buf: Uint8Array, off: number, len: number, saddr: nu
 }
 
 /** A view of a UDP datagram in `buf[off, off + len)`; `len` is the header's length field. */
-export class UdpDatagram {
-  readonly buf: Uint8Array;
-  readonly off: number;
-  readonly len: number;
-  private readonly dv: DataView;
-
-  /** Trusts the caller that the bytes hold a whole datagram; use `checked` for bytes from outside. */
-  constructor(buf: Uint8Array, off: number = 0, len: number = buf.byteLength - off) {
-    this.buf = buf;
-    this.off = off;
-    this.len = len;
-    this.dv = new DataView(buf.buffer, buf.byteOffset + off, len);
-  }
-
+export class UdpDatagram extends PacketView {
   /**
    * A view of the datagram when `avail` octets (the IP payload) hold a header whose length field
    * is at least 8 and at most `avail`; null otherwise, where `__udp4_lib_rcv` counts a short packet.
    * The view's `len` is the length field, so trailing octets are trimmed as `pskb_trim_rcsum` does.
    */
   static checked(buf: Uint8Array, off: number = 0, avail: number = buf.byteLength - off): UdpDatagram | null {
-    if (off < 0 || avail < UDP_HLEN || off + avail > buf.byteLength) return null;
+    if (!spanHolds(buf, off, avail, UDP_HLEN)) return null;
     const ulen = (buf[off + OFF_LEN]! << 8) | buf[off + OFF_LEN + 1]!;
     if (ulen < UDP_HLEN || ulen > avail) return null;
     return new UdpDatagram(buf, off, ulen);
@@ -106,7 +94,7 @@ export class UdpDatagram {
   }
 
   /** The ports and length as tcpdump prints them without addresses: `5000 > 7: UDP, length 5`. */
-  toString(): string {
+  override toString(): string {
     return `${this.source} > ${this.dest}: UDP, length ${this.len - UDP_HLEN}`;
   }
 }
