@@ -283,6 +283,26 @@ describe("ip neigh and ARP behaviour", () => {
   });
 });
 
+describe("namespace teardown", () => {
+  it("destroying a namespace closes its sockets, drops its routes and stops its timers", () => {
+    const { k, net, peer } = host();
+    addAddr(net, "eth0", "10.0.0.1/24");
+    addAddr(peer, "eth0", "10.0.0.2/24");
+    const u = udpSocket(net, ROOT_CRED);
+    u.bind(0, 1234);
+    const p = pingSocket(net, ROOT_CRED);
+    p.sendEcho(ip("10.0.0.2"), 1);
+    k.runFor(10);
+    k.destroyNet(net);
+    expect(u.closed).toBe(true);
+    expect(p.closed).toBe(true);
+    expect(ipRouteDump(peer).map((r) => r.dev)).toEqual(["eth0"]);
+    // Nothing keeps the scheduler busy for the dead namespace: run() ends.
+    k.run();
+    expect(k.scheduler.pendingTimers).toBeLessThan(10);
+  });
+});
+
 describe("sysctls and /proc", () => {
   it("ip_default_ttl sets the TTL of new packets; writes need CAP_NET_ADMIN and an integer", () => {
     const { k, net, peer } = host();

@@ -200,4 +200,3 @@ export function fibNetdevEvent(event: number, info: NetdevNotifierInfo): number 
   return NOTIFY_DONE;
 }
 
-export { inetIfaMatch as _inetIfaMatch, RT_SCOPE_NOWHERE as _RT_SCOPE_NOWHERE };

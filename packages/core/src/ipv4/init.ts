@@ -11,9 +11,9 @@ import { inetAddProtocol } from "./protocol.js";
 import { fragDirExit } from "./ip_fragment.js";
 import { inetIoctlInit } from "./ioctl.js";
 import { inetSysctlInit } from "./sysctl.js";
-import { udpInit } from "../socket/udp.js";
-import { pingInit } from "../socket/ping.js";
-import { rawInit } from "../socket/raw.js";
+import { udpInit, udpNetExit } from "../socket/udp.js";
+import { pingInit, pingNetExit } from "../socket/ping.js";
+import { rawInit, rawNetExit } from "../socket/raw.js";
 import type { InIfaddr } from "./devinet.js";
 import type { NotifierBlock } from "../kernel/notifier.js";
 
@@ -43,6 +43,9 @@ export function inetInit(kernel: Kernel): void {
   registerNetdeviceNotifier(kernel, fibNetdevNotifier);
   kernel.registerPernetOps({
     exit(net) {
+      udpNetExit(net);
+      pingNetExit(net);
+      rawNetExit(net);
       arpNetExit(net);
       fragDirExit(net);
     },

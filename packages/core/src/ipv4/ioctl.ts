@@ -286,4 +286,3 @@ export function inetIoctlInit(kernel: Kernel): void {
   registerIoctl(k, SIOCDELRT, rtIoctlHandler);
 }
 
-export { inetMakeMask };

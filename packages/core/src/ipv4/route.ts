@@ -216,7 +216,6 @@ function localInput(net: Net, skb: SkBuff, dev: NetDevice, idev: InDevice, res: 
   }
   rtStat(net, RT_STAT_IN_SLOW_TOT);
   skb.dst = rt;
-  void idev;
   return 0;
 }
 
@@ -247,8 +246,6 @@ function mkrouteInput(net: Net, skb: SkBuff, res: FibResult, idev: InDevice, dad
   nh.rthInput = rt;
   rtStat(net, RT_STAT_IN_SLOW_TOT);
   skb.dst = rt;
-  void inDevForward;
-  void saddr;
   return 0;
 }
 

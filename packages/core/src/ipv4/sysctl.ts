@@ -356,4 +356,3 @@ export function inetSysctlInit(k: Kernel): void {
   k.vfs.add("/proc/net/stat/arp_cache", roFile((ctx) => procNetStatArpCache(ctx.net)));
 }
 
-export { IPV4_DEVCONF_ACCEPT_REDIRECTS };

@@ -5,10 +5,9 @@ import {
 } from "./constants.js";
 import type { HeaderOps, NetDevice } from "./netdevice.js";
 import type { SkBuff } from "./skbuff.js";
+import { ETH_ALEN } from "../wire/addr.js";
+import { ETH_HLEN, ETH_P_802_3_MIN, ETH_ZLEN } from "../wire/ethernet.js";
 
-const ETH_ALEN = 6;
-const ETH_HLEN = 14;
-const ETH_P_802_3_MIN = 0x0600;
 const ETH_P_802_2 = 0x0004;
 const ETH_P_802_3 = 0x0001;
 
@@ -104,7 +103,7 @@ export function ethHwAddrRandom(dev: NetDevice): void {
 /** skb_padto / eth_skb_pad: zero-pads a frame to the 60-byte Ethernet minimum. */
 export function ethSkbPad(skb: SkBuff): void {
   const len = skb.tail - skb.data;
-  if (len >= 60) return;
-  const at = skb.put(60 - len);
+  if (len >= ETH_ZLEN) return;
+  const at = skb.put(ETH_ZLEN - len);
   skb.head.fill(0, at, skb.tail);
 }

@@ -4,7 +4,7 @@
 import type { Net } from "../kernel/net.js";
 import type { Cred } from "../kernel/cred.js";
 import { capable, CAP_NET_BIND_SERVICE } from "../kernel/cred.js";
-import { EACCES, EADDRNOTAVAIL, EINVAL, EMSGSIZE, ENETUNREACH, KernelError } from "../kernel/errno.js";
+import { EACCES, EADDRNOTAVAIL, EINVAL, EMSGSIZE, ENETUNREACH, ENODEV, ENOPROTOOPT, KernelError } from "../kernel/errno.js";
 import { allocSkb, type SkBuff } from "../netdevice/skbuff.js";
 import { ipv4IsMulticast } from "../wire/addr.js";
 import { IP_DF } from "../wire/ipv4.js";
@@ -102,7 +102,7 @@ export class InetSock extends Sock {
             return;
           }
           const dev = typeof value === "string" ? this.net.devices.get(value) : this.net.devicesByIndex.get(n);
-          if (dev === undefined) throw new KernelError(19);
+          if (dev === undefined) throw new KernelError(ENODEV);
           this.boundDevIf = dev.ifindex;
           this.dst = null;
           return;
@@ -131,7 +131,7 @@ export class InetSock extends Sock {
           return;
       }
     }
-    throw new KernelError(92);
+    throw new KernelError(ENOPROTOOPT);
   }
 
   /** The bound device's ifindex, for route lookups. */
@@ -245,4 +245,3 @@ export class InetSock extends Sock {
   }
 }
 
-export { IP_PMTUDISC_DO, IP_PMTUDISC_DONT, IP_PMTUDISC_PROBE, IP_PMTUDISC_WANT, IP_PMTUDISC_OMIT };

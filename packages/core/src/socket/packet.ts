@@ -173,4 +173,3 @@ export function packetSocket(net: Net, cred: Cred, opts: PacketSocketOptions = {
   return new PacketSocket(net, cred, opts);
 }
 
-export { SK_RMEM_DEFAULT as _RMEM };

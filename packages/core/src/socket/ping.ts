@@ -189,6 +189,12 @@ function readStamp(h: Uint8Array, at: number): number {
   return readIpv4(h, at) * 0x100000000 + readIpv4(h, at + 4);
 }
 
+/** Closes every ping socket of a namespace that is going away. */
+export function pingNetExit(net: Net): void {
+  if (!net.hasGen(PING_KEY)) return;
+  for (const list of [...net.gen(PING_KEY).ids.values()]) for (const sk of [...list]) sk.close();
+}
+
 /** socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP). */
 export function pingSocket(net: Net, cred: Cred): PingSocket {
   return new PingSocket(net, cred);

@@ -153,6 +153,12 @@ export class RawSocket extends InetSock {
   }
 }
 
+/** Closes every raw socket of a namespace that is going away. */
+export function rawNetExit(net: Net): void {
+  if (!net.hasGen(RAW_KEY)) return;
+  for (const sk of [...net.gen(RAW_KEY)]) sk.close();
+}
+
 /** socket(AF_INET, SOCK_RAW, protocol): EPERM without CAP_NET_RAW. */
 export function rawSocket(net: Net, cred: Cred, protocol: number): RawSocket {
   if (!capable(cred, CAP_NET_RAW)) throw new KernelError(EPERM);
@@ -223,4 +229,3 @@ export function rawInit(): void {
   inetSocketHooks.rawIcmpError = rawIcmpError;
 }
 
-export { EAGAIN as _EAGAIN };

@@ -128,10 +128,17 @@ export class Sock {
     return mask;
   }
 
-  /** MSG_ERRQUEUE: the oldest queued error, or null. */
+  /**
+   * MSG_ERRQUEUE: the oldest queued error, or null. As sock_dequeue_err_skb, sk_err then becomes
+   * the next queued error's errno (0 when none is left).
+   */
   recvErr(): SockExtendedErr | null {
     this.checkOpen();
-    return this.errQueue.shift() ?? null;
+    const e = this.errQueue.shift();
+    if (e === undefined) return null;
+    const next = this.errQueue[0];
+    this.err = next === undefined ? 0 : next.errno;
+    return e;
   }
 
   /** Datagrams waiting. */

@@ -12,6 +12,7 @@ import { tcpdumpLine } from "../wire/tcpdump.js";
 import { addAddr, ethFrame, inject, ip, ipPacket, makePair, udpPayload, type PairPriv } from "../ipv4/testing.js";
 import { ipv4Net, UDP_MIB_IGNOREDMULTI, UDP_MIB_NOPORTS, UDP_MIB_RCVBUFERRORS } from "../ipv4/netns.js";
 import { udpSocket } from "./udp.js";
+import { ipRouteAdd } from "../ipv4/netlink.js";
 import { EchoReply, pingSocket } from "./ping.js";
 import { rawSocket } from "./raw.js";
 import { packetSocket } from "./packet.js";
@@ -147,6 +148,73 @@ describe("UDP sockets", () => {
     expect(errs).toBeGreaterThan(0);
     expect(s.queued + errs).toBe(50);
     expect(s.drops).toBe(errs);
+  });
+});
+
+describe("UDP data path details", () => {
+  it("hands datagrams to onMessage without queueing or copying", () => {
+    const t = pair();
+    const rx = udpSocket(t.b, ROOT_CRED);
+    rx.bind(0, 9100);
+    const got: string[] = [];
+    rx.onMessage = (_sk, buf, off, len, from) => got.push(`${from.port}:${[...buf.subarray(off, off + len)].join(",")}`);
+    const tx = udpSocket(t.a, ROOT_CRED);
+    tx.bind(0, 9200);
+    tx.sendto(new Uint8Array([1, 2]), ip("10.0.0.2"), 9100);
+    tx.sendto(new Uint8Array([3]), ip("10.0.0.2"), 9100);
+    t.k.runFor(1);
+    expect(got).toEqual(["9200:1,2", "9200:3"]);
+    expect(rx.queued).toBe(0);
+  });
+
+  it("early demux: a connected socket caches its input route and skips route input", () => {
+    const t = pair();
+    const ua = udpSocket(t.a, ROOT_CRED);
+    const ub = udpSocket(t.b, ROOT_CRED);
+    ub.bind(0, 9300);
+    ua.connect(ip("10.0.0.2"), 9300);
+    ub.connect(ip("10.0.0.1"), ua.getsockname().port);
+    ua.send(new Uint8Array(1));
+    t.k.runFor(1);
+    expect(ub.rxDst).not.toBeNull();
+    const slow = ipv4Net(t.b).rtStat[0]!;
+    for (let i = 0; i < 10; i++) ua.send(new Uint8Array(1));
+    t.k.runFor(1);
+    expect(ipv4Net(t.b).rtStat[0]).toBe(slow);
+    let n = 0;
+    while (ub.recv() !== null) n++;
+    expect(n).toBe(11);
+  });
+
+  it("leaves checksums to veth-like devices (CHECKSUM_PARTIAL) and completes them before others", () => {
+    const k = new Kernel({ seed: 8 });
+    const a = k.createNet("a");
+    const r = k.createNet("r");
+    const b = k.createNet("b");
+    makePair(a, r, "eth0", "eth0");
+    const [rEth1, bEth] = makePair(r, b, "eth1", "eth0");
+    rEth1.features = 0;
+    bEth.features = 0;
+    addAddr(a, "eth0", "10.0.1.1/24");
+    addAddr(r, "eth0", "10.0.1.254/24");
+    addAddr(r, "eth1", "10.0.2.254/24");
+    addAddr(b, "eth0", "10.0.2.1/24");
+    ipRouteAdd(a, ROOT_CRED, { dst: 0, dstLen: 0, via: ip("10.0.1.254") });
+    ipRouteAdd(b, ROOT_CRED, { dst: 0, dstLen: 0, via: ip("10.0.2.254") });
+    k.vfs.write("/proc/sys/net/ipv4/ip_forward", "1", { net: r, cred: ROOT_CRED });
+    const capA = packetSocket(a, ROOT_CRED, { dev: "eth0", ignoreOutgoing: false });
+    const capB = packetSocket(b, ROOT_CRED, { dev: "eth0" });
+    const rx = udpSocket(b, ROOT_CRED);
+    rx.bind(0, 53);
+    udpSocket(a, ROOT_CRED).sendto(new TextEncoder().encode("abc"), ip("10.0.2.1"), 53);
+    k.runFor(10);
+    expect(new TextDecoder().decode(rx.recv()!.data)).toBe("abc");
+    const onA = capA.drain().find((f) => f.protocol === 0x0800 && f.pktType === PACKET_OUTGOING)!;
+    const onB = capB.drain().find((f) => f.protocol === 0x0800)!;
+    // On the offloading link the field holds only the pseudo-header sum (tcpdump: "bad udp cksum").
+    expect(tcpdumpLine(onA.data, 0, onA.data.length, { verbose: 2 })).toMatch(/bad udp cksum/);
+    expect(tcpdumpLine(onB.data, 0, onB.data.length, { verbose: 2 })).toMatch(/udp sum ok/);
+    expect(ipv4Net(b).udpMib[6]).toBe(0);
   });
 });
 

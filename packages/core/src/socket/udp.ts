@@ -261,6 +261,12 @@ export class UdpSocket extends InetSock {
   }
 }
 
+/** Closes every UDP socket of a namespace that is going away. */
+export function udpNetExit(net: Net): void {
+  if (!net.hasGen(UDP_KEY)) return;
+  for (const list of [...udpTable(net).ports.values()]) for (const sk of [...list]) sk.close();
+}
+
 /** socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP) in `net`. */
 export function udpSocket(net: Net, cred: Cred): UdpSocket {
   return new UdpSocket(net, cred);
