@@ -6,7 +6,7 @@
  * `a` to .../delif to destroy it. As veth: `ip link add a type etun|veth peer name b [netns NS]`.
  */
 import {
-  allocNetdev, capable, devGetByName, dropSkb, etherSetup, ethHwAddrRandom, ethMacAddr, ethTypeTrans,
+  allocNetdev, capable, devGetByName, dropSkb, etherSetup, ethHwAddrRandom, ethMacAddr, ethTypeTrans, skbScrubPacket,
   netifCarrierOff, netifCarrierOn, netifCarrierOk, netifRx, netifStartQueue, netifStopQueue, registerNetdev,
   unregisterNetdevMany, definePlugin, KernelError, NET_ADDR_SET,
   CAP_NET_ADMIN, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, EADDRNOTAVAIL, EINVAL, ENODEV, ENOENT, ENOTCONN, EOPNOTSUPP, EPERM,
@@ -55,10 +55,8 @@ function etunXmit(skb: SkBuff, dev: EtunDevice): number {
     etunDrop(skb, dev, rcv, len);
     return NETDEV_TX_OK;
   }
-  // skb_scrub_packet: the sender's socket and route mean nothing on the other side.
-  skb.sk = null;
-  skb.dst = null;
-  if (rcv.net !== dev.net) skb.mark = 0;
+  // The sender's socket and route mean nothing on the other side.
+  skbScrubPacket(skb, rcv.net !== dev.net);
   skb.protocol = ethTypeTrans(skb, rcv);
   // Checksums are skipped only when both ends agreed to it through ethtool.
   skb.ipSummed = (dev.features & NETIF_F_CSUM_MASK) !== 0 && (rcv.features & NETIF_F_RXCSUM) !== 0

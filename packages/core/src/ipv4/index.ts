@@ -1,5 +1,4 @@
 export * from "./init.js";
-export * from "./errno-extra.js";
 export * from "./netns.js";
 export * from "./devinet.js";
 export * from "./route.js";

@@ -327,24 +327,3 @@ describe("random and mutated frames", () => {
     expect(fragDir(w.b).mem).toBe(0);
   }, 600_000);
 });
-
-describe.skipIf(!process.env.PROP_DEBUG)("debug", () => {
-  it("per frame", () => {
-    const w = world();
-    const frames = fc.sample(frameArb, { numRuns: 3000, seed: Number(process.env.PROP_DEBUG) });
-    const ns = ipv4Net(w.b);
-    for (const f of frames) {
-      const b0 = snapshot(w.b);
-      const ip0 = ns.ipMib.slice(); const rt0 = ns.rtStat.slice(); const v0 = ns.vnetMib.slice();
-      for (const fr of build(w, f)) inject(w.inj, fr);
-      w.k.runFor(1);
-      const b1 = snapshot(w.b);
-      if (b1.e2 - b0.e2 !== b1.ipIn - b0.ipIn || b1.e1 - b0.e1 !== b1.rx - b0.rx) {
-        const d = (a: Float64Array, b: Float64Array): string => [...a].map((x, i) => (x - b[i]! ? `${i}:${x - b[i]!}` : "")).filter(Boolean).join(" ");
-        console.log(JSON.stringify(f, (_k, v) => (v instanceof Uint8Array ? [...v] : v)));
-        console.log("ip", d(ns.ipMib, ip0), "rt", d(ns.rtStat, rt0), "vnet", d(ns.vnetMib, v0), b1.e1 - b0.e1, b1.rx - b0.rx);
-        break;
-      }
-    }
-  });
-});

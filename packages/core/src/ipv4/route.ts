@@ -3,7 +3,7 @@
 // dst entries (struct rtable) cached on FIB next hops so steady traffic allocates none.
 import type { Net } from "../kernel/net.js";
 import { EHOSTUNREACH, EINVAL, ENETUNREACH, ENODEV } from "../kernel/errno.js";
-import { EXDEV } from "./errno-extra.js";
+import { EXDEV } from "../kernel/errno.js";
 import type { NetDevice } from "../netdevice/netdevice.js";
 import type { DstEntry, SkBuff } from "../netdevice/skbuff.js";
 import { IFF_LOOPBACK, IFF_UP } from "../netdevice/constants.js";

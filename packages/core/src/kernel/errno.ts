@@ -13,6 +13,7 @@ export const EACCES = 13;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;
+export const EXDEV = 18;
 export const ENODEV = 19;
 export const ENOTDIR = 20;
 export const EISDIR = 21;
@@ -25,12 +26,15 @@ export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ENODATA = 61;
+export const ENONET = 64;
+export const EPROTO = 71;
 export const ENOTSOCK = 88;
 export const EDESTADDRREQ = 89;
 export const EMSGSIZE = 90;
 export const EPROTOTYPE = 91;
 export const ENOPROTOOPT = 92;
 export const EPROTONOSUPPORT = 93;
+export const ESOCKTNOSUPPORT = 94;
 export const EOPNOTSUPP = 95;
 export const EAFNOSUPPORT = 97;
 export const EADDRINUSE = 98;
@@ -62,6 +66,7 @@ const table: ReadonlyArray<readonly [number, string, string]> = [
   [EFAULT, "EFAULT", "Bad address"],
   [EBUSY, "EBUSY", "Device or resource busy"],
   [EEXIST, "EEXIST", "File exists"],
+  [EXDEV, "EXDEV", "Invalid cross-device link"],
   [ENODEV, "ENODEV", "No such device"],
   [ENOTDIR, "ENOTDIR", "Not a directory"],
   [EISDIR, "EISDIR", "Is a directory"],
@@ -74,12 +79,15 @@ const table: ReadonlyArray<readonly [number, string, string]> = [
   [ENOSYS, "ENOSYS", "Function not implemented"],
   [ENOTEMPTY, "ENOTEMPTY", "Directory not empty"],
   [ENODATA, "ENODATA", "No data available"],
+  [ENONET, "ENONET", "Machine is not on the network"],
+  [EPROTO, "EPROTO", "Protocol error"],
   [ENOTSOCK, "ENOTSOCK", "Socket operation on non-socket"],
   [EDESTADDRREQ, "EDESTADDRREQ", "Destination address required"],
   [EMSGSIZE, "EMSGSIZE", "Message too long"],
   [EPROTOTYPE, "EPROTOTYPE", "Protocol wrong type for socket"],
   [ENOPROTOOPT, "ENOPROTOOPT", "Protocol not available"],
   [EPROTONOSUPPORT, "EPROTONOSUPPORT", "Protocol not supported"],
+  [ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT", "Socket type not supported"],
   [EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported"],
   [EAFNOSUPPORT, "EAFNOSUPPORT", "Address family not supported by protocol"],
   [EADDRINUSE, "EADDRINUSE", "Address already in use"],

@@ -147,3 +147,16 @@ export function neighFlush(net: Net, cred: Cred, args: { dev?: string | undefine
   }
   return count;
 }
+
+/** `ip neigh add`: the netlink-style name of neighAdd. */
+export const ipNeighAdd: (net: Net, cred: Cred, args: NeighArgs) => void = neighAdd;
+/** `ip neigh replace`. */
+export const ipNeighReplace: (net: Net, cred: Cred, args: NeighArgs) => void = neighReplace;
+/** `ip neigh change`. */
+export const ipNeighChange: (net: Net, cred: Cred, args: NeighArgs) => void = neighChange;
+/** `ip neigh del`. */
+export const ipNeighDel: (net: Net, cred: Cred, args: { dst: number; dev: string }) => void = neighDel;
+/** `ip neigh show`. */
+export const ipNeighDump: (net: Net, args?: { dev?: string | undefined }) => NeighInfo[] = neighDump;
+/** `ip neigh flush`. */
+export const ipNeighFlush: (net: Net, cred: Cred, args?: { dev?: string | undefined; states?: number | undefined }) => number = neighFlush;

@@ -274,3 +274,18 @@ export class SkbQueue {
     return n;
   }
 }
+
+/**
+ * skb_scrub_packet(): forgets what belonged to the sender's side when a packet crosses to another
+ * device (a veth pair, a tunnel): its route, owner and priority; the mark too across namespaces.
+ */
+export function skbScrubPacket(skb: SkBuff, xnet: boolean): void {
+  skb.dst = null;
+  skb.sk = null;
+  skb.tstamp = 0;
+  skb.iif = 0;
+  if (xnet) {
+    skb.mark = 0;
+    skb.priority = 0;
+  }
+}

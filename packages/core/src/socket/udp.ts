@@ -26,7 +26,7 @@ import {
 import { dstMtu, Rtable, RTCF_BROADCAST, RTCF_MULTICAST, rtCacheValid, skbRtable } from "../ipv4/route.js";
 import { icmpSend } from "../ipv4/icmp.js";
 import { inetAddProtocol } from "../ipv4/protocol.js";
-import { ENONET, EPROTO } from "../ipv4/errno-extra.js";
+import { ENONET, EPROTO } from "../kernel/errno.js";
 import { IP_PMTUDISC_DONT } from "../ipv4/ip_output.js";
 import { SOCK_DGRAM, SO_EE_ORIGIN_ICMP, SockAddrIn, type SockExtendedErr } from "./sock.js";
 import { InetSock } from "./inet.js";
