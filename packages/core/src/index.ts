@@ -17,6 +17,7 @@ export * from "./netdevice/packet.js";
 export * from "./netdevice/dev.js";
 export * from "./netdevice/ethernet.js";
 export * from "./netdevice/rtnl.js";
+export * from "./netdevice/master.js";
 export * from "./netdevice/loopback.js";
 export * from "./netdevice/ioctl.js";
 export * from "./netdevice/ethtool.js";

@@ -25,6 +25,7 @@ export const ERANGE = 34;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
+export const ELOOP = 40;
 export const ENODATA = 61;
 export const ENONET = 64;
 export const EPROTO = 71;
@@ -78,6 +79,7 @@ const table: ReadonlyArray<readonly [number, string, string]> = [
   [ENAMETOOLONG, "ENAMETOOLONG", "File name too long"],
   [ENOSYS, "ENOSYS", "Function not implemented"],
   [ENOTEMPTY, "ENOTEMPTY", "Directory not empty"],
+  [ELOOP, "ELOOP", "Too many levels of symbolic links"],
   [ENODATA, "ENODATA", "No data available"],
   [ENONET, "ENONET", "Machine is not on the network"],
   [EPROTO, "EPROTO", "Protocol error"],

@@ -92,6 +92,10 @@ export interface NetDeviceOps<P = any> {
   getIflink?(dev: NetDevice<P>): number;
   /** priv_destructor: frees driver state once the last reference is gone. */
   privDestructor?(dev: NetDevice<P>): void;
+  /** ndo_add_slave: `ip link set SLAVE master DEV` (bridges, bonds). */
+  addSlave?(dev: NetDevice<P>, slave: NetDevice): number | void;
+  /** ndo_del_slave: `ip link set SLAVE nomaster`. */
+  delSlave?(dev: NetDevice<P>, slave: NetDevice): number | void;
   /** ndo_get_peer_dev. */
   getPeerDev?(dev: NetDevice<P>): NetDevice | null;
 }

@@ -1,11 +1,11 @@
 /**
  * `ip link set DEV ...`: parsed whole first (bad input changes nothing), then applied in
- * do_setlink()'s order: namespace, address, mtu, name, alias, flags, txqueuelen.
+ * do_setlink()'s order: namespace, address, mtu, name, alias, flags, master, txqueuelen.
  */
 import {
   CAP_NET_ADMIN, capable, devChangeFlags, devChangeName, devChangeNetNamespace, devChangeTxQueueLen, devGetFlags,
-  devSetMacAddress, devSetMtu, IFF_ALLMULTI, IFF_DYNAMIC, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_UP, parseMac,
-  type Net,
+  devSetMacAddress, devSetMaster, devSetMtu, IFF_ALLMULTI, IFF_DYNAMIC, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_UP, parseMac,
+  type Net, type NetDevice,
 } from "@vnet/core";
 import { fail, findDev, garbage, invarg, nextArg, rtnlFail, type Ip } from "./common.js";
 import { parseTxqlen, parseU32 } from "./parse.js";
@@ -37,6 +37,7 @@ export function ipLinkSet(ip: Ip, argv: readonly string[]): number {
   let netns: Net | undefined;
   let txqlen: number | undefined;
   let alias: string | undefined;
+  let master: NetDevice | null | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const a = linkKeyword(arg) ?? arg;
@@ -66,7 +67,12 @@ export function ipLinkSet(ip: Ip, argv: readonly string[]): number {
       txqlen = parseTxqlen(v) ?? invarg(ip, 'Invalid "txqueuelen" value\n', v);
     } else if (a === "alias") {
       alias = nextArg(ip, argv, i++);
-    } else if (a === "link" || a === "master" || a === "nomaster" || a === "broadcast" || a === "brd" || a === "carrier" || a === "group" || a === "type" || a === "trailers" || a === "index") {
+    } else if (a === "master") {
+      const v = nextArg(ip, argv, i++);
+      master = ip.ctx.net.devices.get(v) ?? invarg(ip, "Device does not exist\n", v);
+    } else if (a === "nomaster") {
+      master = null;
+    } else if (a === "link" || a === "broadcast" || a === "brd" || a === "carrier" || a === "group" || a === "type" || a === "trailers" || a === "index") {
       fail(ip, `ip link set: "${a}" is not supported by vnet`, 255);
     } else {
       const v = a === "dev" ? nextArg(ip, argv, i++) : arg;
@@ -76,7 +82,7 @@ export function ipLinkSet(ip: Ip, argv: readonly string[]): number {
   }
   if (name === undefined) fail(ip, 'Not enough information: "dev" argument is required.', 255);
   const dev = findDev(ip, name);
-  const changes = mask !== 0 || mtu !== undefined || address !== undefined || newName !== undefined || netns !== undefined || txqlen !== undefined || alias !== undefined;
+  const changes = mask !== 0 || mtu !== undefined || address !== undefined || newName !== undefined || netns !== undefined || txqlen !== undefined || alias !== undefined || master !== undefined;
   if (!changes) return 0;
   if (!capable(ip.ctx.cred, CAP_NET_ADMIN)) fail(ip, "RTNETLINK answers: Operation not permitted", 2);
   try {
@@ -86,6 +92,7 @@ export function ipLinkSet(ip: Ip, argv: readonly string[]): number {
     if (newName !== undefined) devChangeName(dev, newName);
     if (alias !== undefined) dev.ifalias = alias;
     if (mask !== 0) devChangeFlags(dev, (devGetFlags(dev) & ~mask) | (flags & mask));
+    if (master !== undefined) devSetMaster(dev, master);
     if (txqlen !== undefined) devChangeTxQueueLen(dev, txqlen);
   } catch (e) {
     rtnlFail(ip, e);

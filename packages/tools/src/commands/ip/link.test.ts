@@ -220,3 +220,16 @@ describe("ip front end", () => {
     expect((await t.run("ip -family foo link")).status).toBe(255);
   });
 });
+
+describe("ip link set master", () => {
+  it("refuses a master that is not a bridge, and a master that does not exist", async () => {
+    const t = await pair();
+    const notBridge = await t.run("ip link set v0 master v1");
+    expect(notBridge.status).toBe(2);
+    expect(notBridge.err).toBe("RTNETLINK answers: Operation not supported\n");
+    const missing = await t.run("ip link set v0 master nope");
+    expect(missing.status).toBe(255);
+    expect(missing.err).toBe('Error: argument "nope" is wrong: Device does not exist\n\n');
+    expect((await t.run("ip link set v0 nomaster")).status).toBe(0);
+  });
+});
