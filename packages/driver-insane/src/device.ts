@@ -1,5 +1,5 @@
 import {
-  EINVAL, ENODEV, EOPNOTSUPP, ETH_SS_STATS, IFF_NO_QUEUE, KernelError, Timer, allocNetdev, devPut, etherSetup, ethMacAddr,
+  EINVAL, ENODEV, EOPNOTSUPP, ETH_SS_STATS, IFF_NOARP, IFF_NO_QUEUE, KernelError, Timer, allocNetdev, devPut, etherSetup, ethMacAddr,
   modulePut, netifCarrierOff, netifCarrierOk, registerNetdev, tryModuleGet, type EthtoolOps, type Net, type NetDevice,
   type NetDeviceOps, type NetDeviceStats, type NewLinkRequest, type RtnlLinkOps,
 } from "@vnet/core";
@@ -56,6 +56,8 @@ function insaneSetup(dev: NetDevice<InsanePriv>): void {
   dev.ops = insaneOps;
   dev.ethtoolOps = insaneEthtoolOps;
   dev.privFlags |= IFF_NO_QUEUE;
+  // No ARP of our own (the 2000 driver's neigh_setup gave insane no probes): the slave resolves.
+  dev.flags |= IFF_NOARP;
   dev.priv.timer = new Timer(netemWatchdog, dev);
   // No slave, no carrier; the 2000 driver knew nothing of carriers and legacy=1 leaves it on.
   if (!dev.priv.driver.legacy) netifCarrierOff(dev);

@@ -3,6 +3,7 @@
  * ethtool, sysctl, insmod...) over a simulated kernel, plus pcap and capture filters.
  */
 export { Shell, credFor, type OutputSink, type ScriptResult, type ShellOptions } from "./shell/shell.js";
+export { Transcript } from "./shell/transcript.js";
 export { parseLine, quote, ShellSyntaxError, type Redirect, type SimpleCommand } from "./shell/lexer.js";
 export { RealtimeClock, VirtualClock, type ClockDriver, type WaitResult } from "./shell/clock.js";
 export { MemoryFiles, type HostFiles } from "./shell/files.js";

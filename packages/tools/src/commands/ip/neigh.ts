@@ -17,6 +17,7 @@ function stateNames(state: number): string[] {
 }
 
 function parseState(ip: Ip, arg: string): number {
+  if (arg === "all") return 0xff;
   const s = STATES.find(([, n]) => n === arg.toUpperCase())?.[0];
   if (s === undefined) fail(ip, `Error: argument "${arg}" is wrong: nud state is bad\n`, 255);
   return s;
@@ -50,7 +51,9 @@ function show(ip: Ip, argv: readonly string[]): number {
     else if (a === "nud") nud = parseState(ip, nextArg(ip, argv, i++));
     else to = parseAddr(ip, a === "to" ? nextArg(ip, argv, i++) : a);
   }
-  const list = neighDump(ip.net, dev === undefined ? {} : { dev }).filter((n) => (to === undefined || n.dst === to) && (nud === undefined || (n.state & nud) !== 0));
+  // iproute2 hides NOARP entries unless asked (`nud noarp`, `nud all`).
+  const states = nud ?? 0xff & ~NUD_NOARP;
+  const list = neighDump(ip.net, dev === undefined ? {} : { dev }).filter((n) => (to === undefined || n.dst === to) && (n.state & states) !== 0);
   if (ip.opts.json) {
     ip.ctx.out(ipJson(list.map((n) => json(ip, n)), ip.opts.pretty));
     return 0;

@@ -32,7 +32,6 @@ export class PingJob implements Job {
   private tsum2 = 0;
   /** iputils' rtt EWMA, µs * 8. */
   private ewma = 0;
-  private pipe = 0;
   private maxPipe = 0;
   /** Buffered flood output (dots and backspaces). */
   private flood = "";
@@ -104,14 +103,11 @@ export class PingJob implements Job {
     const seq = (this.ntransmitted + 1) & 0xffff;
     this.received[seq] = 0;
     this.ntransmitted++;
-    this.pipe++;
     this.lastNs = this.lastSendNs = this.kernel.scheduler.now;
-    if (this.pipe > this.maxPipe) this.maxPipe = this.pipe;
     try {
       this.sock.sendEcho(null, seq, this.o.size);
     } catch (e) {
       this.nerrors++;
-      this.pipe--;
       if (this.o.flood) this.flood += "E";
       else if (!this.o.quiet) this.out(`ping: sendmsg: ${e instanceof Error ? e.message.replace(/^.*: /, "") : String(e)}\n`);
       this.sock.sockError();
@@ -121,6 +117,12 @@ export class PingJob implements Job {
       this.flood += ".";
       if (this.flood.length > 8192) this.flushFlood();
     }
+  }
+
+  /** iputils' acknowledge(): the pipe is the most requests ever outstanding behind an answer. */
+  private acknowledge(seq: number): void {
+    const diff = (this.ntransmitted - seq) & 0xffff;
+    if (diff <= 0x7fff && diff + 1 > this.maxPipe) this.maxPipe = diff + 1;
   }
 
   private drainReplies(): void {
@@ -135,7 +137,7 @@ export class PingJob implements Job {
     else {
       this.received[r.seq] = 1;
       this.nreceived++;
-      this.pipe--;
+      this.acknowledge(r.seq);
       if (us < this.tmin) this.tmin = us;
       if (us > this.tmax) this.tmax = us;
       this.tsum += us;
@@ -156,7 +158,7 @@ export class PingJob implements Job {
       const p = e.payload;
       const seq = p.length >= 8 ? (p[6]! << 8) | p[7]! : 0;
       this.nerrors++;
-      this.pipe--;
+      this.acknowledge(seq);
       if (this.o.flood) {
         if (!this.o.quiet) this.flood += "E";
       } else if (!this.o.quiet) {
@@ -200,7 +202,7 @@ export class PingJob implements Job {
     this.flood = "";
     if (this.nrepeats) out += `, +${this.nrepeats} duplicates`;
     if (this.nerrors) out += `, +${this.nerrors} errors`;
-    if (tx > 0) out += `, ${Math.floor(((tx - rx) * 100) / tx)}% packet loss`;
+    if (tx > 0) out += `, ${formatG(Math.fround(((tx - rx) * 100) / tx))}% packet loss`;
     out += `, time ${elapsed}ms\n`;
     if (rx > 0) {
       const n = rx + this.nrepeats;
@@ -223,4 +225,9 @@ export class PingJob implements Job {
   signal(_sig: JobSignal): void {
     this.finish();
   }
+}
+
+/** printf's %g: six significant digits, no trailing zeros. */
+function formatG(x: number): string {
+  return String(Number(x.toPrecision(6)));
 }

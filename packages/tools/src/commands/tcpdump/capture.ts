@@ -48,8 +48,9 @@ export class Capture implements Job {
     if ((this.o.direction === "in" && out) || (this.o.direction === "out" && !out)) return;
     const start = skb.macHeader >= 0 && skb.macHeader <= skb.data ? skb.macHeader : skb.data;
     const wire = skb.tail - start;
-    this.seen++;
     if (!this.filter(skb.head.subarray(start, skb.tail), wire)) return;
+    // libpcap's ps_recv counts what passed the kernel filter.
+    this.seen++;
     // A tap only borrows the skb: keep a copy of what was captured.
     const frame = skb.head.slice(start, start + Math.min(wire, this.o.snaplen));
     this.captured++;

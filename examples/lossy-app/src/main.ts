@@ -1,0 +1,3 @@
+import { report, scenario } from "./scenario.js";
+
+process.stdout.write(report(await scenario()));
