@@ -2,7 +2,7 @@
 // Runs a bundled example on source (no build): examples/<name>/src/main.ts under tsx with the
 // "@vnet/source" condition, in the example's folder, passing any further arguments through.
 //
-//   node scripts/example.mjs [name] [args ...]     (no name: the first example, alphabetically)
+//   node scripts/example.mjs [name] [args ...]     (no name: snull-ldd3, else the first alphabetically)
 //   node scripts/example.mjs --list
 // Exit status: the example's, or 2 when the name is unknown (the available ones are listed).
 import { spawn } from "node:child_process";
@@ -40,7 +40,7 @@ if (arg === "-h" || arg === "--help") {
   process.exit(0);
 }
 
-const name = arg ?? names[0];
+const name = arg ?? (names.includes("snull-ldd3") ? "snull-ldd3" : names[0]);
 if (name === undefined || !names.includes(name)) {
   if (name !== undefined) process.stderr.write(`example: unknown example "${name}"\n`);
   list(process.stderr, names);
