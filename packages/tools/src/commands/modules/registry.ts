@@ -6,6 +6,7 @@ import type { Plugin } from "@vnet/core";
 import * as etunPkg from "@vnet/driver-etun";
 import * as insanePkg from "@vnet/driver-insane";
 import * as snullPkg from "@vnet/driver-snull";
+import * as vxlanPkg from "@vnet/driver-vxlan";
 import type { ModuleRegistry } from "../../shell/types.js";
 
 function isPlugin(v: unknown): v is Plugin<any> {
@@ -28,9 +29,10 @@ export function moduleRegistry(plugins: readonly (Plugin<any> | undefined)[]): M
   };
 }
 
-/** etun, insane and snull. */
+/** etun, insane, snull and vxlan. */
 export const bundledModules: ModuleRegistry = moduleRegistry([
   pluginOf(etunPkg as Record<string, unknown>, "etun"),
   pluginOf(insanePkg as Record<string, unknown>, "insane"),
   pluginOf(snullPkg as Record<string, unknown>, "snull"),
+  pluginOf(vxlanPkg as Record<string, unknown>, "vxlan"),
 ]);
