@@ -368,7 +368,7 @@ const params = {
 export const vbridge: Plugin<typeof params> = definePlugin({
   name: "vbridge",
   version: DRV_VERSION,
-  coreRange: "^0.1.0",
+  coreRange: ">=0.1.0 <1.0.0",
   description: "A learning Ethernet bridge",
   license: "MIT",
   params,

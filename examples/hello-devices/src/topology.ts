@@ -26,7 +26,7 @@ const wireOps: NetDeviceOps<WirePriv> = {
 export const wire: Plugin = definePlugin({
   name: "wire",
   version: "0.1.0",
-  coreRange: "^0.1.0",
+  coreRange: ">=0.1.0 <1.0.0",
   setup(ctx) {
     const mk = (): NetDevice<WirePriv> =>
       allocNetdev<WirePriv>(ctx.kernel.initNet, "wire%d", (dev) => {

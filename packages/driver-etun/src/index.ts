@@ -315,7 +315,7 @@ export interface EtunParams extends Record<string, ParamSpec> {
 export const etun: Plugin<EtunParams> = definePlugin<EtunParams>({
   name: DRV_NAME,
   version: "0.1.0",
-  coreRange: "^0.1.0",
+  coreRange: ">=0.1.0 <1.0.0",
   description: "Ethernet tunnel pair (the ancestor of veth)",
   license: "MIT",
   params: {

@@ -1,4 +1,4 @@
-export { insane, insane as default } from "./module.js";
+export { insane, insane as default, INSANE_PARAMS } from "./module.js";
 export {
   SIOCINSANESETINFO, SIOCINSANEGETINFO, INSANE_PASS, INSANE_PERCENT, INSANE_TIME, INSANE_MODE_NAMES, INSANE_NAMELEN,
   NETEM_DEFAULTS, type InsaneMode, type InsaneUserinfo, type InsaneNetemInfo,

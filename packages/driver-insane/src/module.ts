@@ -4,7 +4,8 @@ import { INSANE_VERSION, insaneAlloc, insaneLinkOps } from "./device.js";
 import { insaneNetdevNotifier } from "./notifier.js";
 import { insanelyCommand } from "./insanely.js";
 
-const params = {
+/** The module's parameters. */
+export const INSANE_PARAMS = {
   legacy: {
     type: "bool",
     default: false,
@@ -18,13 +19,13 @@ const params = {
  * slave, dropping packets on purpose. insmod creates `insane`; `ip link add NAME type insane`
  * makes more; `insanely` configures them.
  */
-export const insane: Plugin<typeof params> = definePlugin({
+export const insane: Plugin<typeof INSANE_PARAMS> = definePlugin({
   name: "insane",
   version: INSANE_VERSION,
-  coreRange: "^0.1.0",
+  coreRange: ">=0.1.0 <1.0.0",
   description: "INterface SAmple for Network Errors (after Alessandro Rubini)",
   license: "GPL",
-  params,
+  params: INSANE_PARAMS,
   setup(ctx) {
     const drv = new InsaneDriver(ctx.kernel, ctx.module, ctx.params.legacy);
     if (!drv.legacy) ctx.registerNetdeviceNotifier(insaneNetdevNotifier(drv));

@@ -38,6 +38,7 @@ export const COUNTER_NAMES: readonly string[] = [
 
 /** The private area of an insane device (struct insane_private, grown). */
 export class InsanePriv {
+  /** @internal */
   readonly driver: InsaneDriver;
   /** The device packets are relayed to; we hold a reference on it. */
   slave: NetDevice | null = null;
@@ -49,10 +50,12 @@ export class InsanePriv {
   /** Our own counters, returned by ndo_get_stats64. */
   readonly stats: NetDeviceStats = new NetDeviceStats();
   readonly counters: Float64Array = new Float64Array(COUNTER_NAMES.length);
+  /** @internal */
   readonly netem: Netem = new Netem();
   /** Releases held packets (netem's watchdog); set up with the device. */
   timer: Timer<NetDevice<InsanePriv>> | null = null;
 
+  /** @internal */
   constructor(driver: InsaneDriver) {
     this.driver = driver;
   }

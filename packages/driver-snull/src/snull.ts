@@ -14,7 +14,7 @@ import { SnullDriver, type SnullPriv } from "./priv.js";
 export const snull: Plugin<typeof SNULL_PARAMS> = definePlugin({
   name: "snull",
   version: "0.1.0",
-  coreRange: "^0.1.0",
+  coreRange: ">=0.1.0 <1.0.0",
   description: "LDD3's Simple Network Utility: twin Ethernet interfaces that talk to each other",
   license: "Dual BSD/GPL",
   author: "Alessandro Rubini, Jonathan Corbet (the book); vnet",

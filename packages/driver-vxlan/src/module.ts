@@ -41,7 +41,7 @@ export function createVxlan(options: VxlanOptions = {}): Plugin<VxlanParams> {
   return definePlugin({
     name: DRV_NAME,
     version: VXLAN_MODULE_VERSION,
-    coreRange: "^0.1.0",
+    coreRange: ">=0.1.0 <1.0.0",
     description: "Virtual eXtensible Local Area Network (RFC 7348)",
     license: "MIT",
     params,

@@ -4,7 +4,8 @@
  */
 export { Shell, credFor, type OutputSink, type ScriptResult, type ShellOptions } from "./shell/shell.js";
 export { Transcript } from "./shell/transcript.js";
-export { parseLine, quote, ShellSyntaxError, type Redirect, type SimpleCommand } from "./shell/lexer.js";
+export { parseLine, quote, ShellSyntaxError, type Expansions, type Redirect, type SimpleCommand } from "./shell/lexer.js";
+export { JobTable, jobState, type JobEntry } from "./shell/jobs.js";
 export { RealtimeClock, VirtualClock, type ClockDriver, type WaitResult } from "./shell/clock.js";
 export { MemoryFiles, type HostFiles } from "./shell/files.js";
 export { RegularFile, etcInit, hostsLookup, hostsReverse, networksLookup, networksReverse } from "./shell/etc.js";

@@ -25,8 +25,11 @@ export interface KernelEventMap {
   printk: [line: string];
 }
 
-type Name = keyof KernelEventMap;
-type Listener<E extends Name> = (...args: KernelEventMap[E]) => void;
+/** The names of the kernel's events. */
+export type KernelEventName = keyof KernelEventMap;
+type Name = KernelEventName;
+/** A listener for one of the kernel's events. */
+export type KernelEventListener<E extends KernelEventName> = (...args: KernelEventMap[E]) => void;
 
 /**
  * Typed events for observers outside the kernel (UIs, tests, loggers). The data path checks the
@@ -39,19 +42,19 @@ export class KernelEvents {
   /** Someone listens to drop. */
   watchDrops = false;
 
-  on<E extends Name>(event: E, fn: Listener<E>): this {
+  on<E extends Name>(event: E, fn: KernelEventListener<E>): this {
     this.ee.on(event, fn as (...args: unknown[]) => void);
     this.refresh();
     return this;
   }
 
-  once<E extends Name>(event: E, fn: Listener<E>): this {
+  once<E extends Name>(event: E, fn: KernelEventListener<E>): this {
     this.ee.once(event, fn as (...args: unknown[]) => void);
     this.refresh();
     return this;
   }
 
-  off<E extends Name>(event: E, fn?: Listener<E>): this {
+  off<E extends Name>(event: E, fn?: KernelEventListener<E>): this {
     this.ee.off(event, fn as ((...args: unknown[]) => void) | undefined);
     this.refresh();
     return this;

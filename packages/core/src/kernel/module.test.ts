@@ -1,7 +1,8 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   KernelError, Kernel, NOTIFY_DONE, ROOT_CRED, definePlugin, devClose, devGetByName, devOpen, registerNetdev, allocNetdev,
-  etherSetup, satisfies, unregisterNetdevMany, userCred, type NetdevNotifierBlock,
+  CORE_VERSION, etherSetup, satisfies, unregisterNetdevMany, userCred, type NetdevNotifierBlock,
 } from "../index.js";
 
 function code(fn: () => unknown): string {
@@ -19,7 +20,7 @@ const ctx = (k: Kernel) => ({ net: k.initNet, cred: ROOT_CRED });
 const demo = definePlugin({
   name: "demo",
   version: "1.0.0",
-  coreRange: "^0.1.0",
+  coreRange: ">=0.1.0 <1.0.0",
   params: {
     count: { type: "int", default: 2, perm: 0o444, description: "devices" },
     debug: { type: "bool", perm: 0o644 },
@@ -120,5 +121,15 @@ describe("modules", () => {
     expect(satisfies("1.2.9", "~1.2.0")).toBe(true);
     expect(satisfies("0.1.0", ">=0.1.0 || ^2.0.0")).toBe(true);
     expect(satisfies("3.0.0", "*")).toBe(true);
+    expect(satisfies("0.4.2", ">=0.1.0 <1.0.0")).toBe(true);
+    expect(satisfies("1.0.0", ">=0.1.0 <1.0.0")).toBe(false);
+    expect(satisfies("0.0.9", ">=0.1.0 <1.0.0")).toBe(false);
+  });
+});
+
+describe("CORE_VERSION", () => {
+  it("is the version in @vnet/core's package.json (plugins check coreRange against it)", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(CORE_VERSION).toBe(pkg.version);
   });
 });

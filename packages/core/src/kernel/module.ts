@@ -10,7 +10,7 @@ export type ParamType = "int" | "uint" | "ushort" | "bool" | "charp";
 export type ParamValue = number | boolean | string;
 
 /** Maps a parameter spec to its value type. */
-type ValueOf<S> = S extends { type: "bool" } ? boolean : S extends { type: "charp" } ? string : number;
+export type ParamValueOf<S> = S extends { type: "bool" } ? boolean : S extends { type: "charp" } ? string : number;
 
 /** module_param(): one parameter of a module. */
 export interface ParamSpec {
@@ -79,7 +79,7 @@ export interface Plugin<Params extends Record<string, ParamSpec> = Record<string
   readonly author?: string | undefined;
   readonly params?: Params | undefined;
   /** module_init: registers what the module brings; may return module_exit. */
-  setup(ctx: PluginContext<{ [K in keyof Params]: ValueOf<Params[K]> }>): void | (() => void);
+  setup(ctx: PluginContext<{ [K in keyof Params]: ParamValueOf<Params[K]> }>): void | (() => void);
 }
 
 /** definePlugin(): a typed plugin object; validated again at insmod. */
@@ -132,10 +132,14 @@ export function modulePut(mod: Module): void {
 export function satisfies(version: string, range: string): boolean {
   const v = parse(version);
   if (v === null) return false;
-  return range.split("||").some((part) => {
-    const r = part.trim();
-    if (r === "" || r === "*") return true;
-    const m = /^(\^|~|>=|>|<=|<|=)?\s*v?(\d+\.\d+\.\d+)$/.exec(r);
+  // "||" separates alternatives; inside one, space-separated comparators must all hold.
+  return range.split("||").some((part) => part.trim().split(/\s+/).every((r) => comparator(v, r)));
+}
+
+function comparator(v: [number, number, number], r: string): boolean {
+  if (r === "" || r === "*") return true;
+  {
+    const m = /^(\^|~|>=|>|<=|<|=)?v?(\d+\.\d+\.\d+)$/.exec(r);
     if (m === null) return false;
     const b = parse(m[2]!)!;
     const c = cmp(v, b);
@@ -155,7 +159,7 @@ export function satisfies(version: string, range: string): boolean {
       default:
         return c === 0;
     }
-  });
+  }
 }
 
 function parse(v: string): [number, number, number] | null {

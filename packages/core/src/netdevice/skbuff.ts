@@ -7,7 +7,7 @@ export interface DstEntry {
 }
 
 /** Shared part of a buffer: clones point at the same one (struct skb_shared_info). */
-interface SharedInfo {
+export interface SharedInfo {
   dataref: number;
 }
 

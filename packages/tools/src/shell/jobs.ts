@@ -1,6 +1,7 @@
 /** The shell's job table: `CMD &`, `jobs`, `wait`, `kill %N`, and bash's notices. */
 import type { Job } from "./types.js";
 
+/** One background job, as `jobs` lists it. */
 export interface JobEntry {
   readonly id: number;
   readonly pid: number;
@@ -18,6 +19,7 @@ export function jobState(e: JobEntry): string {
   return e.job.status === 0 ? "Done" : `Exit ${e.job.status}`;
 }
 
+/** The jobs started with `&`, numbered as bash numbers them. */
 export class JobTable {
   private readonly entries: JobEntry[] = [];
   private nextPid = 4242;

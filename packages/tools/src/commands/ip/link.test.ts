@@ -233,3 +233,11 @@ describe("ip link set master", () => {
     expect((await t.run("ip link set v0 nomaster")).status).toBe(0);
   });
 });
+
+describe("ip link abbreviations", () => {
+  it("reads `ip l s DEV up` as set, as iproute2 does", async () => {
+    const t = await pair();
+    await t.ok("ip l s v0 up");
+    expect(await t.ok("ip link show v0")).toMatch(/<[^>]*\bUP\b[^>]*>/);
+  });
+});

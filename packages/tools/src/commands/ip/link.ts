@@ -71,10 +71,11 @@ export function ipLink(ip: Ip, argv: readonly string[]): number {
   const cmd = argv[0];
   const rest = argv.slice(1);
   if (cmd === undefined) return ipLinkShow(ip, []);
-  if (matches(cmd, "show") || matches(cmd, "lst") || matches(cmd, "list")) return ipLinkShow(ip, rest);
+  // iproute2's order, so that `ip l s` is set, not show.
   if (matches(cmd, "add")) return ipLinkAdd(ip, rest);
-  if (matches(cmd, "delete")) return ipLinkDel(ip, rest);
   if (matches(cmd, "set") || matches(cmd, "change")) return ipLinkSet(ip, rest);
+  if (matches(cmd, "delete")) return ipLinkDel(ip, rest);
+  if (matches(cmd, "show") || matches(cmd, "lst") || matches(cmd, "list")) return ipLinkShow(ip, rest);
   if (matches(cmd, "help")) {
     const kind = rest[0] !== undefined ? ip.ctx.kernel.linkKinds.get(rest[0]) : undefined;
     fail(ip, kind?.usage !== undefined ? kind.usage + "\n" : LINK_USAGE, 255);
