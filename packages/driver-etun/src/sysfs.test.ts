@@ -24,9 +24,9 @@ function errnoOf(fn: () => void): number {
 }
 
 describe("etun module", () => {
-  it("is a plugin named etun for core ^0.1.0, also the default export", () => {
+  it("is a plugin named etun for core 0.x from 0.1.0, also the default export", () => {
     expect(etun.name).toBe("etun");
-    expect(etun.coreRange).toBe("^0.1.0");
+    expect(etun.coreRange).toBe(">=0.1.0 <1.0.0");
     expect(etunDefault).toBe(etun);
   });
 

@@ -23,7 +23,7 @@ describe("insmod snull", () => {
   it("exports the plugin as default and named", () => {
     expect(snullDefault).toBe(snull);
     expect(snull.name).toBe("snull");
-    expect(snull.coreRange).toBe("^0.1.0");
+    expect(snull.coreRange).toBe(">=0.1.0 <1.0.0");
   });
 
   it("creates sn0 and sn1: Ethernet, NOARP, HW_CSUM, the watchdog timeout, owned by the module", () => {

@@ -66,8 +66,8 @@ describe("insmod, rmmod, lsmod, modinfo", () => {
     expect(await t.run("modinfo")).toEqual({ status: 1, out: "", err: "modinfo: ERROR: missing module or filename.\n" });
   });
 
-  it("bundles etun, insane and snull; insane brings its insanely command, rmmod takes it away", async () => {
-    expect(bundledModules.names()).toEqual(["etun", "insane", "snull"]);
+  it("bundles etun, insane, snull and vxlan; insane brings its insanely command, rmmod takes it away", async () => {
+    expect(bundledModules.names()).toEqual(["etun", "insane", "snull", "vxlan"]);
     const t = testShell();
     await t.ok("insmod insane");
     expect(await t.ok("insanely")).toContain("mode:");
