@@ -12,7 +12,7 @@ import {
 } from "../netdevice/constants.js";
 import { INADDR_LOOPBACK, inetMakeMask, ipv4IsLoopback } from "../wire/addr.js";
 import type { NetdevNotifierInfo } from "../netdevice/dev.js";
-import { ipv4Net } from "./netns.js";
+import { inetAddrHash, ipv4Net, type NetnsIpv4 } from "./netns.js";
 import { NeighParms } from "../neigh/neighbour.js";
 import { arpGet, arpIfdown, arpSendGratuitous } from "../neigh/arp.js";
 
@@ -140,7 +140,7 @@ export class InIfaddr {
   flags = 0;
   rtPriority = 0;
   inDev: InDevice;
-  /** Next address with the same local address in the namespace hash (inet_addr_lst). */
+  /** Next address in the same bucket of the namespace hash (inet_addr_lst). */
   hnext: InIfaddr | null = null;
 
   constructor(inDev: InDevice) {
@@ -151,6 +151,11 @@ export class InIfaddr {
 /** Per-device IPv4 state (struct in_device). */
 export class InDevice {
   readonly dev: NetDevice;
+  /**
+   * The namespace's IPv4 state, for conf/all: an in_device lives in one namespace (a device
+   * that moves is unregistered, so it gets a new one).
+   */
+  readonly ns: NetnsIpv4;
   /** Primaries first (ordered by scope), then secondaries: ifa_list. */
   ifaList: InIfaddr[] = [];
   /** IPV4_DEVCONF values, index 1..IPV4_DEVCONF_MAX. */
@@ -168,8 +173,9 @@ export class InDevice {
   /** Cached input dst for multicast received here. */
   mcRt: unknown = null;
 
-  constructor(dev: NetDevice, dflt: Int32Array, parms: NeighParms) {
+  constructor(dev: NetDevice, dflt: Int32Array, parms: NeighParms, ns: NetnsIpv4 = ipv4Net(dev.net)) {
     this.dev = dev;
+    this.ns = ns;
     this.cnf = dflt.slice();
     this.arpParms = parms;
   }
@@ -177,7 +183,10 @@ export class InDevice {
 
 /** __in_dev_get_rcu(): the device's in_device, or null when IPv4 is off on it. */
 export function inDevGet(dev: NetDevice): InDevice | null {
-  return (dev.protoData[INET_PROTO_SLOT] as InDevice | undefined) ?? null;
+  // Never index the shared frozen empty array of a device without protocol data: its elements
+  // kind would make this load polymorphic, and optimized code would call the generic IC.
+  const pd = dev.protoData;
+  return pd.length > INET_PROTO_SLOT ? ((pd[INET_PROTO_SLOT] as InDevice | undefined) ?? null) : null;
 }
 
 /** IN_DEV_CONF_GET. */
@@ -187,19 +196,19 @@ export function inDevConf(idev: InDevice, i: number): number {
 
 /** IN_DEV_ORCONF: set on the device or in conf/all. */
 export function inDevOrConf(idev: InDevice, i: number): number {
-  return ipv4Net(idev.dev.net).devconfAll[i]! || idev.cnf[i]!;
+  return idev.ns.devconfAll[i]! || idev.cnf[i]!;
 }
 
 /** IN_DEV_MAXCONF: the larger of conf/all and the device. */
 export function inDevMaxConf(idev: InDevice, i: number): number {
-  const a = ipv4Net(idev.dev.net).devconfAll[i]!;
+  const a = idev.ns.devconfAll[i]!;
   const d = idev.cnf[i]!;
   return a > d ? a : d;
 }
 
 /** IN_DEV_ANDCONF: set on both. */
 export function inDevAndConf(idev: InDevice, i: number): number {
-  return ipv4Net(idev.dev.net).devconfAll[i]! && idev.cnf[i]!;
+  return idev.ns.devconfAll[i]! && idev.cnf[i]!;
 }
 
 /** IN_DEV_FORWARD. */
@@ -229,19 +238,18 @@ export const inetaddrChain: NotifierChain<InIfaddr> = new NotifierChain<InIfaddr
 // The namespace's address hash (inet_addr_lst)
 
 function hashInsert(net: Net, ifa: InIfaddr): void {
-  const map = ipv4Net(net).addrHash;
-  const key = ifa.local | 0;
-  ifa.hnext = map.get(key) ?? null;
-  map.set(key, ifa);
+  const buckets = ipv4Net(net).addrHash;
+  const i = inetAddrHash(ifa.local);
+  ifa.hnext = buckets[i]!;
+  buckets[i] = ifa;
 }
 
 function hashRemove(net: Net, ifa: InIfaddr): void {
-  const map = ipv4Net(net).addrHash;
-  const key = ifa.local | 0;
-  let p = map.get(key) ?? null;
+  const buckets = ipv4Net(net).addrHash;
+  const i = inetAddrHash(ifa.local);
+  let p: InIfaddr | null = buckets[i]!;
   if (p === ifa) {
-    if (ifa.hnext === null) map.delete(key);
-    else map.set(key, ifa.hnext);
+    buckets[i] = ifa.hnext;
   } else {
     while (p !== null && p.hnext !== ifa) p = p.hnext;
     if (p !== null) p.hnext = ifa.hnext;
@@ -251,7 +259,11 @@ function hashRemove(net: Net, ifa: InIfaddr): void {
 
 /** inet_lookup_ifaddr_rcu(): an address of the namespace equal to `addr`, or null. */
 export function inetLookupIfaddr(net: Net, addr: number): InIfaddr | null {
-  return ipv4Net(net).addrHash.get(addr | 0) ?? null;
+  const key = addr | 0;
+  for (let ifa: InIfaddr | null = ipv4Net(net).addrHash[inetAddrHash(key)]!; ifa !== null; ifa = ifa.hnext) {
+    if ((ifa.local | 0) === key) return ifa;
+  }
+  return null;
 }
 
 /** __ip_dev_find(): the device that owns `addr`, or null. */
@@ -267,7 +279,7 @@ export function ipDevFind(net: Net, addr: number): NetDevice | null {
 export function inetdevInit(dev: NetDevice): InDevice {
   const ns = ipv4Net(dev.net);
   const parms = arpGet(dev.net).parmsAlloc(dev);
-  const idev = new InDevice(dev, ns.devconfDflt, parms);
+  const idev = new InDevice(dev, ns.devconfDflt, parms, ns);
   devSetProtoData(dev, INET_PROTO_SLOT, idev);
   if (dev.flags & IFF_UP) ipMcUp(idev);
   return idev;

@@ -4,8 +4,8 @@
 import type { Net } from "../kernel/net.js";
 import { allocSkb, consumeSkb, type SkBuff } from "../netdevice/skbuff.js";
 import { dropSkb } from "../netdevice/dev.js";
-import { IFF_LOOPBACK, PACKET_HOST } from "../netdevice/constants.js";
-import { csumReplace2, inetChecksum } from "../wire/checksum.js";
+import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, IFF_LOOPBACK, PACKET_HOST } from "../netdevice/constants.js";
+import { csumFold, csumPartialView, csumReplace2 } from "../wire/checksum.js";
 import { readIpv4 } from "../wire/addr.js";
 import {
   ICMP_ADDRESS, ICMP_ADDRESSREPLY, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_EXC_FRAGTIME, ICMP_FRAG_NEEDED,
@@ -23,8 +23,8 @@ import {
 import { FibResult, fibLookup, fibResultPrefsrc, Flowi4, inetAddrType, LOOPBACK_IFINDEX, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RTN_BROADCAST } from "../route/fib.js";
 import { inetSelectAddr } from "./devinet.js";
 import { inetProtos, inetSocketHooks } from "./protocol.js";
-import { IP_LL_RESERVE, ipLocalOut, ipSelectIdent, ipWriteHeader } from "./ip_output.js";
-import { copyBytes } from "./csum.js";
+import { IP_LL_RESERVE, ipLocalOut, ipSelectIdent, ipWriteHeaderView } from "./ip_output.js";
+import { copyBytes, copyView } from "./csum.js";
 
 /** Highest ICMP type Linux knows (NR_ICMP_TYPES). */
 export const NR_ICMP_TYPES = 18;
@@ -132,30 +132,26 @@ const sendFl = new Flowi4();
  */
 function icmpPushReply(
   net: Net, ns: NetnsIpv4, rt: Rtable, saddr: number, daddr: number, tos: number, type: number, code: number, rest: number,
-  src: Uint8Array, srcOff: number, dataLen: number, check = -1,
+  src: Uint8Array, srcView: DataView | null, srcOff: number, dataLen: number, check = -1,
 ): void {
   const len = 8 + dataLen;
+  // A fresh buffer holds the whole request (allocSkb's contract): reserve and put by hand.
   const skb = allocSkb(IP_LL_RESERVE + 20 + len);
-  skb.reserve(IP_LL_RESERVE);
-  skb.networkHeader = skb.data;
-  const at = skb.put(20 + len);
-  const h = skb.head;
+  const at = IP_LL_RESERVE;
   const ic = at + 20;
-  h[ic] = type;
-  h[ic + 1] = code;
-  h[ic + 2] = 0;
-  h[ic + 3] = 0;
-  h[ic + 4] = rest >>> 24;
-  h[ic + 5] = rest >>> 16;
-  h[ic + 6] = rest >>> 8;
-  h[ic + 7] = rest;
-  copyBytes(h, ic + 8, src, srcOff, dataLen);
-  const c = check >= 0 ? check : inetChecksum(h, ic, len);
-  h[ic + 2] = c >>> 8;
-  h[ic + 3] = c;
+  skb.data = at;
+  skb.networkHeader = at;
   skb.transportHeader = ic;
+  skb.tail = ic + len;
+  const h = skb.head;
+  const v = skb.view;
+  v.setUint32(ic, ((type & 0xff) << 24) | ((code & 0xff) << 16));
+  v.setUint32(ic + 4, rest);
+  if (srcView !== null) copyView(h, v, ic + 8, src, srcView, srcOff, dataLen);
+  else copyBytes(h, ic + 8, src, srcOff, dataLen);
+  v.setUint16(ic + 2, check >= 0 ? check : csumFold(csumPartialView(v, ic, len)));
   // The ICMP socket has pmtudisc DONT: no DF, a hashed ID.
-  ipWriteHeader(h, at, tos, 20 + len, ipSelectIdent(net, daddr, saddr, IPPROTO_ICMP), 0, ns.ipDefaultTtl, IPPROTO_ICMP, saddr, daddr);
+  ipWriteHeaderView(v, at, tos, 20 + len, ipSelectIdent(net, daddr, saddr, IPPROTO_ICMP), 0, ns.ipDefaultTtl, IPPROTO_ICMP, saddr, daddr);
   skb.dst = rt;
   skb.dev = rt.dev;
   icmpOutCount(ns, type);
@@ -216,7 +212,7 @@ export function icmpSend(skbIn: SkBuff, type: number, code: number, info: number
   if (room <= 20) return;
   let dataLen = skbIn.tail - nh;
   if (dataLen > room) dataLen = room;
-  icmpPushReply(net, ns, out, fl.saddr === 0 ? 0xc0000008 : fl.saddr, fl.daddr, tos, type, code, info >>> 0, h, nh, dataLen);
+  icmpPushReply(net, ns, out, fl.saddr === 0 ? 0xc0000008 : fl.saddr, fl.daddr, tos, type, code, info >>> 0, h, skbIn.view, nh, dataLen);
 }
 
 /** ipv4_link_failure(): the neighbour could not be resolved: host unreachable to the source. */
@@ -259,8 +255,8 @@ const replyFl = new Flowi4();
 
 /** icmp_reply(): sends `type` with the received message's header word and data echoed back. */
 function icmpReply(
-  net: Net, ns: NetnsIpv4, skb: SkBuff, rt: Rtable, type: number, code: number, rest: number, src: Uint8Array, dataOff: number,
-  dataLen: number, check = -1,
+  net: Net, ns: NetnsIpv4, skb: SkBuff, rt: Rtable, type: number, code: number, rest: number, src: Uint8Array,
+  srcView: DataView | null, dataOff: number, dataLen: number, check = -1,
 ): void {
   const h = skb.head;
   const nh = skb.networkHeader;
@@ -275,7 +271,7 @@ function icmpReply(
   const out = ipRouteOutputFlow(net, fl);
   if (typeof out === "number") return;
   if (!icmpv4XrlimAllow(net, ns, out, fl.daddr, apply === 2)) return;
-  icmpPushReply(net, ns, out, fl.saddr, fl.daddr, h[nh + 1]!, type, code, rest, src, dataOff, dataLen, check);
+  icmpPushReply(net, ns, out, fl.saddr, fl.daddr, h[nh + 1]!, type, code, rest, src, srcView, dataOff, dataLen, check);
 }
 
 /** icmp_rcv(): the IPPROTO_ICMP handler. skb.data at the ICMP header. */
@@ -288,7 +284,11 @@ export function icmpRcv(skb: SkBuff): void {
   const h = skb.head;
   const at = skb.data;
   const len = skb.len;
-  if (len > 0 && inetChecksum(h, at, len) !== 0) {
+  // skb_checksum_simple_validate(): a checksum the device (or the sender's stack) vouched for
+  // is not summed again.
+  const summed = skb.ipSummed;
+  const verify = summed !== CHECKSUM_UNNECESSARY && summed !== CHECKSUM_PARTIAL;
+  if (len > 0 && verify && csumFold(csumPartialView(skb.view, at, len)) !== 0) {
     mib[ICMP_MIB_CSUMERRORS]!++;
     mib[ICMP_MIB_INERRORS]!++;
     dropSkb(skb, "NOT_SPECIFIED");
@@ -336,11 +336,12 @@ export function icmpRcv(skb: SkBuff): void {
     case ICMP_ECHO:
       if (!ns.icmpEchoIgnoreAll) {
         const rest = ((h[at + 4]! << 24) | (h[at + 5]! << 16) | (h[at + 6]! << 8) | h[at + 7]!) >>> 0;
-        // The reply is the verified request with type 8 -> 0 (and code 0): patch its checksum
-        // incrementally (RFC 1624) instead of summing the data again.
+        // The reply is the request we just verified with type 8 -> 0 (and code 0): patch its
+        // checksum incrementally (RFC 1624) instead of summing the data again. A request we did
+        // not verify (the device did) may carry any checksum field: the reply's is summed afresh.
         const code = h[at + 1]!;
-        const check = csumReplace2((h[at + 2]! << 8) | h[at + 3]!, (ICMP_ECHO << 8) | code, (ICMP_ECHOREPLY << 8) | 0);
-        icmpReply(net, ns, skb, rt, ICMP_ECHOREPLY, 0, rest, h, at + 8, len - 8, code === 0 ? check : -1);
+        const check = verify && code === 0 ? csumReplace2((h[at + 2]! << 8) | h[at + 3]!, ICMP_ECHO << 8, ICMP_ECHOREPLY << 8) : -1;
+        icmpReply(net, ns, skb, rt, ICMP_ECHOREPLY, 0, rest, h, skb.view, at + 8, len - 8, check);
       }
       consumeSkb(skb);
       return;
@@ -371,7 +372,7 @@ function icmpTimestamp(net: Net, ns: NetnsIpv4, skb: SkBuff, rt: Rtable): void {
     data[off + 3] = ms;
   }
   const rest = ((h[at + 4]! << 24) | (h[at + 5]! << 16) | (h[at + 6]! << 8) | h[at + 7]!) >>> 0;
-  icmpReply(net, ns, skb, rt, ICMP_TIMESTAMPREPLY, 0, rest, data, 0, 12);
+  icmpReply(net, ns, skb, rt, ICMP_TIMESTAMPREPLY, 0, rest, data, null, 0, 12);
   consumeSkb(skb);
 }
 

@@ -6,7 +6,7 @@ import { consumeSkb, kfreeSkb, type SkBuff } from "../netdevice/skbuff.js";
 import { dropSkb } from "../netdevice/dev.js";
 import { PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST } from "../netdevice/constants.js";
 import { ETH_P_IP } from "../wire/ethernet.js";
-import { inetChecksum } from "../wire/checksum.js";
+import { csumFold, csumPartialView, ipFastCsum20 } from "../wire/checksum.js";
 import { readIpv4 } from "../wire/addr.js";
 import { IP_MF, IP_OFFSET } from "../wire/ipv4.js";
 import { ICMP_DEST_UNREACH, ICMP_PARAMETERPROB, ICMP_PROT_UNREACH } from "../wire/icmp.js";
@@ -15,6 +15,7 @@ import {
   IPSTATS_MIB_INDELIVERS, IPSTATS_MIB_INDISCARDS, IPSTATS_MIB_INHDRERRORS, IPSTATS_MIB_INMCASTOCTETS,
   IPSTATS_MIB_INMCASTPKTS, IPSTATS_MIB_INOCTETS, IPSTATS_MIB_INRECEIVES, IPSTATS_MIB_INTRUNCATEDPKTS,
   IPSTATS_MIB_INUNKNOWNPROTOS, IPSTATS_MIB_NOECTPKTS, VNET_MIB_IN_L2_MCAST_UNICAST, VNET_MIB_IN_SRR, VNET_MIB_RX_OTHERHOST,
+  type NetnsIpv4,
 } from "./netns.js";
 import {
   DST_INPUT_ERROR, DST_INPUT_FORWARD, DST_INPUT_LOCAL, ipRouteInput, Rtable, RTCF_LOCAL,
@@ -42,11 +43,11 @@ export const ipPacketType: PacketType = {
  * InTruncatedPkts; the packet is trimmed to tot_len and routed.
  */
 export function ipRcv(skb: SkBuff, dev: NetDevice): void {
-  const net = dev.net;
+  const ns = ipv4Net(dev.net);
   if (skb.pktType === PACKET_OTHERHOST) {
     const idev = inDevGet(dev);
     if (idev !== null) idev.rxOtherhostDropped++;
-    ipv4Net(net).vnetMib[VNET_MIB_RX_OTHERHOST]!++;
+    ns.vnetMib[VNET_MIB_RX_OTHERHOST]!++;
     dropSkb(skb, "OTHERHOST");
     return;
   }
@@ -56,7 +57,6 @@ export function ipRcv(skb: SkBuff, dev: NetDevice): void {
     kfreeSkb(skb);
     skb = own;
   }
-  const ns = ipv4Net(net);
   const mib = ns.ipMib;
   const len = skb.tail - skb.data;
   mib[IPSTATS_MIB_INRECEIVES]!++;
@@ -69,7 +69,7 @@ export function ipRcv(skb: SkBuff, dev: NetDevice): void {
   if (vihl >>> 4 !== 4 || ihl < 20) return inhdrError(mib, skb, "IP_INHDR");
   mib[IPSTATS_MIB_NOECTPKTS + (h[at + 1]! & 3)]!++;
   if (len < ihl) return inhdrError(mib, skb, "IP_INHDR");
-  if (inetChecksum(h, at, ihl) !== 0) {
+  if ((ihl === 20 ? ipFastCsum20(skb.view, at) : csumFold(csumPartialView(skb.view, at, ihl))) !== 0) {
     mib[IPSTATS_MIB_CSUMERRORS]!++;
     return inhdrError(mib, skb, "IP_CSUM");
   }
@@ -83,7 +83,7 @@ export function ipRcv(skb: SkBuff, dev: NetDevice): void {
   skb.tail = at + totLen;
   skb.networkHeader = at;
   skb.transportHeader = at + ihl;
-  ipRcvFinish(skb, dev, ihl);
+  ipRcvFinish(skb, dev, ihl, ns);
 }
 
 function inhdrError(mib: Float64Array, skb: SkBuff, reason: "IP_INHDR" | "IP_CSUM"): void {
@@ -92,7 +92,7 @@ function inhdrError(mib: Float64Array, skb: SkBuff, reason: "IP_INHDR" | "IP_CSU
 }
 
 /** ip_rcv_finish(): routing (or the dst loopback kept), options, broadcast accounting, dst_input. */
-function ipRcvFinish(skb: SkBuff, dev: NetDevice, ihl: number): void {
+function ipRcvFinish(skb: SkBuff, dev: NetDevice, ihl: number, ns: NetnsIpv4): void {
   const net = dev.net;
   const h = skb.head;
   const nh = skb.networkHeader;
@@ -103,7 +103,6 @@ function ipRcvFinish(skb: SkBuff, dev: NetDevice, ihl: number): void {
     // ip_rcv_finish_core's early demux: a connected socket's cached input route skips routing.
     const prot = inetProtos[h[nh + 9]!];
     if (prot !== null && prot !== undefined && prot.earlyDemux !== undefined && !((h[nh + 6]! << 8 | h[nh + 7]!) & (IP_MF | IP_OFFSET))) {
-      const ns = ipv4Net(net);
       if (ns.ipEarlyDemux) prot.earlyDemux(skb);
       rt = skb.dst;
     }
@@ -119,7 +118,6 @@ function ipRcvFinish(skb: SkBuff, dev: NetDevice, ihl: number): void {
   }
   const r = rt as Rtable;
   if (ihl > 20 && ipRcvOptions(skb, dev, ihl)) return;
-  const ns = ipv4Net(net);
   if (r.type === RTN_MULTICAST) {
     ns.ipMib[IPSTATS_MIB_INMCASTPKTS]!++;
     ns.ipMib[IPSTATS_MIB_INMCASTOCTETS]! += skb.len;
@@ -136,7 +134,7 @@ function ipRcvFinish(skb: SkBuff, dev: NetDevice, ihl: number): void {
   }
   switch (r.input) {
     case DST_INPUT_LOCAL:
-      ipLocalDeliver(skb);
+      localDeliver(skb, ns);
       return;
     case DST_INPUT_FORWARD:
       ipForward(skb, r);
@@ -265,17 +263,19 @@ function fail(r: typeof optResult, at: number): typeof optResult {
  * protocol unreachable.
  */
 export function ipLocalDeliver(skb: SkBuff): void {
+  localDeliver(skb, ipv4Net((skb.dst as Rtable).net));
+}
+
+/** ip_local_deliver() with the namespace's IPv4 state at hand (that of skb.dst). */
+function localDeliver(skb: SkBuff, ns: NetnsIpv4): void {
   const h = skb.head;
   const nh = skb.networkHeader;
   const fragWord = (h[nh + 6]! << 8) | h[nh + 7]!;
   if (fragWord & (IP_MF | IP_OFFSET)) {
-    const net = (skb.dst as Rtable).net;
-    const whole = ipDefrag(net, skb);
+    const whole = ipDefrag(ns.net, skb);
     if (whole === null) return;
     skb = whole;
   }
-  const net = (skb.dst as Rtable).net;
-  const ns = ipv4Net(net);
   const protocol = skb.head[skb.networkHeader + 9]!;
   skb.data = skb.transportHeader;
   const raw = inetSocketHooks.rawDeliver !== null && inetSocketHooks.rawDeliver(skb, protocol);

@@ -8,7 +8,7 @@ import { dropSkb, netifRx } from "../netdevice/dev.js";
 import { IFF_LOOPBACK, PACKET_LOOPBACK, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, NETIF_F_CSUM_MASK } from "../netdevice/constants.js";
 import { ipChecksumHelp } from "./csum.js";
 import { ETH_P_IP } from "../wire/ethernet.js";
-import { inetChecksum } from "../wire/checksum.js";
+import { csumFold, inetChecksum } from "../wire/checksum.js";
 import { IP_DF, IP_MF, IP_OFFSET } from "../wire/ipv4.js";
 import { readIpv4, writeIpv4 } from "../wire/addr.js";
 import {
@@ -58,9 +58,35 @@ export function ipWriteHeader(
   h[at + 11] = 0;
   writeIpv4(h, at + 12, saddr);
   writeIpv4(h, at + 16, daddr);
-  const c = inetChecksum(h, at, 20);
+  // The checksum from the fields themselves (the words just written), without reading them back.
+  const c = csumFold(
+    0x4500 + (tos & 0xff) + (totLen & 0xffff) + (id & 0xffff) + (fragOff & 0xffff) + ((ttl & 0xff) << 8) + (protocol & 0xff) +
+      (saddr >>> 16) + (saddr & 0xffff) + (daddr >>> 16) + (daddr & 0xffff),
+  );
   h[at + 10] = c >>> 8;
   h[at + 11] = c;
+}
+
+/**
+ * ipWriteHeader through the buffer's DataView (SkBuff.view): five 32-bit stores, and the
+ * checksum computed from the fields. What the data path uses.
+ */
+export function ipWriteHeaderView(
+  v: DataView, at: number, tos: number, totLen: number, id: number, fragOff: number, ttl: number, protocol: number,
+  saddr: number, daddr: number,
+): void {
+  const w0 = 0x45000000 | ((tos & 0xff) << 16) | (totLen & 0xffff);
+  const w1 = ((id & 0xffff) << 16) | (fragOff & 0xffff);
+  const w2 = ((ttl & 0xff) << 24) | ((protocol & 0xff) << 16);
+  const c = csumFold(
+    (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (saddr >>> 16) + (saddr & 0xffff) +
+      (daddr >>> 16) + (daddr & 0xffff),
+  );
+  v.setUint32(at, w0);
+  v.setUint32(at + 4, w1);
+  v.setUint32(at + 8, w2 | c);
+  v.setUint32(at + 12, saddr);
+  v.setUint32(at + 16, daddr);
 }
 
 /** ip_send_check(): recomputes the header checksum of the packet at `at`. */

@@ -118,6 +118,14 @@ export interface InetPeer {
   rateLast: number;
 }
 
+/** Buckets of a namespace's address hash (IN4_ADDR_HSIZE). */
+export const IN4_ADDR_HSIZE = 256;
+
+/** inet_addr_hash(): hash_32 of the address into IN4_ADDR_HSIZE buckets. */
+export function inetAddrHash(addr: number): number {
+  return Math.imul(addr, 0x61c88647) >>> 24;
+}
+
 /** struct netns_ipv4, reduced to what vnet uses. */
 export class NetnsIpv4 {
   readonly net: Net;
@@ -163,8 +171,11 @@ export class NetnsIpv4 {
   readonly linuxMib: Float64Array = new Float64Array(1);
   readonly vnetMib: Float64Array = new Float64Array(8);
 
-  /** inet_addr_lst: addresses of the namespace by local address (int32 key), chained by hnext. */
-  readonly addrHash: Map<number, InIfaddr> = new Map();
+  /**
+   * inet_addr_lst: addresses of the namespace hashed by local address into IN4_ADDR_HSIZE
+   * buckets (inetAddrHash), each a chain through hnext, newest first.
+   */
+  readonly addrHash: (InIfaddr | null)[] = new Array<InIfaddr | null>(IN4_ADDR_HSIZE).fill(null);
   /** ip_idents: per-bucket IP ID counters for datagrams that may be fragmented. */
   readonly ipIdents: Uint32Array = new Uint32Array(2048);
   /** ip_tstamps: jiffies each ID bucket was last used. */

@@ -5,7 +5,7 @@ import type { Net } from "../kernel/net.js";
 import { Timer } from "../kernel/scheduler.js";
 import { EINVAL, ENOBUFS, EPERM, KernelError } from "../kernel/errno.js";
 import type { NetDevice } from "../netdevice/netdevice.js";
-import { allocSkb, kfreeSkb, SkbQueue, type SkBuff } from "../netdevice/skbuff.js";
+import { allocSkb, copyView, kfreeSkb, SkbQueue, type SkBuff } from "../netdevice/skbuff.js";
 import { devHardHeader, devQueueXmit, dropSkb } from "../netdevice/dev.js";
 import { MAX_ADDR_LEN } from "../netdevice/constants.js";
 
@@ -139,6 +139,8 @@ export class Neighbour {
   readonly arpQueue: SkbQueue = new SkbQueue();
   /** The cached link-level header (hh_cache), valid while hhLen > 0. */
   hh: Uint8Array | null = null;
+  /** A DataView of hh, for copying it in words. */
+  hhView: DataView | null = null;
   hhLen = 0;
   /** Next entry with the same key in the table's hash. */
   hnext: Neighbour | null = null;
@@ -328,6 +330,7 @@ function neighHhInit(n: Neighbour): void {
   if (len > 0) {
     const hh = n.hh !== null && n.hh.length === len ? n.hh : new Uint8Array(len);
     hh.set(skb.head.subarray(skb.data, skb.data + len));
+    if (hh !== n.hh) n.hhView = new DataView(hh.buffer, hh.byteOffset, hh.byteLength);
     n.hh = hh;
     n.hhLen = len;
   }
@@ -547,7 +550,7 @@ export function neighOutput(n: Neighbour, skb: SkBuff): number {
       skb = moved;
     }
     skb.data -= hhLen;
-    skb.head.set(n.hh!, skb.data);
+    copyView(skb.head, skb.view, skb.data, n.hh!, n.hhView!, 0, hhLen);
     return devQueueXmit(skb);
   }
   if (n.output === NEIGH_OUTPUT_DIRECT) return devQueueXmit(skb);

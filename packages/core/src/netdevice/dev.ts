@@ -777,8 +777,33 @@ export function netifReceiveSkb(skb: SkBuff): number {
   return NET_RX_SUCCESS;
 }
 
-/** __netif_receive_skb_core(): taps, rx_handler, then the protocol handlers by ethertype. */
+/**
+ * __netif_receive_skb_core(): taps, rx_handler, then the protocol handlers by ethertype. The
+ * common case (no tap, no rx_handler, no observer, one handler for the type) is kept small so
+ * that it compiles tight; anything else takes receiveSkbCoreFull.
+ */
 function receiveSkbCore(skb: SkBuff): void {
+  const dev = skb.dev!;
+  const k = dev.net.kernel;
+  if (k.events.watchPackets || k.ptypeAll.length !== 0 || dev.ptypeAll.length !== 0 || dev.rxHandler !== null) {
+    receiveSkbCoreFull(skb);
+    return;
+  }
+  skb.iif = dev.ifindex;
+  if (skb.networkHeader < 0) skb.networkHeader = skb.data;
+  const type = skb.protocol;
+  const list = k.ptypeBase[type & PTYPE_HASH_MASK]!;
+  if (list.length === 1) {
+    const pt = list[0]!;
+    if (pt.type === type && (pt.dev == null || pt.dev === dev)) {
+      pt.func(skb, dev, pt, dev);
+      return;
+    }
+  }
+  deliverPtypeBase(skb, dev, dev, list, type, false);
+}
+
+function receiveSkbCoreFull(skb: SkBuff): void {
   let dev = skb.dev!;
   const k = dev.net.kernel;
   const origDev = dev;
@@ -800,7 +825,11 @@ function receiveSkbCore(skb: SkBuff): void {
     break;
   }
   const type = skb.protocol;
-  const list = k.ptypeBase[type & PTYPE_HASH_MASK]!;
+  deliverPtypeBase(skb, dev, origDev, k.ptypeBase[type & PTYPE_HASH_MASK]!, type, exact);
+}
+
+/** The protocol handlers of `type` (list: its ptype_base bucket) get the skb; nobody means a drop. */
+function deliverPtypeBase(skb: SkBuff, dev: NetDevice, origDev: NetDevice, list: readonly PacketType[], type: number, exact: boolean): void {
   if (list.length === 1) {
     const pt = list[0]!;
     if (pt.type === type && !exact && (pt.dev == null || pt.dev === dev)) {

@@ -23,9 +23,21 @@ function ethHeaderCreate(skb: SkBuff, dev: NetDevice, type: number, daddr: Uint8
   const h = skb.head;
   h[at + 12] = type >>> 8;
   h[at + 13] = type & 0xff;
-  h.set((saddr ?? dev.devAddr).subarray(0, ETH_ALEN), at + 6);
+  // Six bytes each, copied by hand: a subarray() view per address would cost more than the copy.
+  const s = saddr ?? dev.devAddr;
+  h[at + 6] = s[0]!;
+  h[at + 7] = s[1]!;
+  h[at + 8] = s[2]!;
+  h[at + 9] = s[3]!;
+  h[at + 10] = s[4]!;
+  h[at + 11] = s[5]!;
   if (daddr !== null) {
-    h.set(daddr.subarray(0, ETH_ALEN), at);
+    h[at] = daddr[0]!;
+    h[at + 1] = daddr[1]!;
+    h[at + 2] = daddr[2]!;
+    h[at + 3] = daddr[3]!;
+    h[at + 4] = daddr[4]!;
+    h[at + 5] = daddr[5]!;
     return ETH_HLEN;
   }
   return -ETH_HLEN;
@@ -61,24 +73,25 @@ export function etherSetup(dev: NetDevice): void {
  */
 export function ethTypeTrans(skb: SkBuff, dev: NetDevice): number {
   const h = skb.head;
+  const v = skb.view;
   const at = skb.data;
   skb.dev = dev;
   skb.macHeader = at;
   skb.data = at + ETH_HLEN;
-  skb.networkHeader = skb.data;
+  skb.networkHeader = at + ETH_HLEN;
   if (h[at]! & 1) {
-    skb.pktType = h[at]! === 0xff && h[at + 1]! === 0xff && h[at + 2]! === 0xff && h[at + 3]! === 0xff && h[at + 4]! === 0xff && h[at + 5]! === 0xff
-      ? PACKET_BROADCAST
-      : PACKET_MULTICAST;
+    skb.pktType = v.getUint32(at) === 0xffffffff && v.getUint16(at + 4) === 0xffff ? PACKET_BROADCAST : PACKET_MULTICAST;
   } else {
     const a = dev.devAddr;
-    skb.pktType = h[at] === a[0] && h[at + 1] === a[1] && h[at + 2] === a[2] && h[at + 3] === a[3] && h[at + 4] === a[4] && h[at + 5] === a[5]
-      ? PACKET_HOST
-      : PACKET_OTHERHOST;
+    const diff = (h[at]! ^ a[0]!) | (h[at + 1]! ^ a[1]!) | (h[at + 2]! ^ a[2]!) | (h[at + 3]! ^ a[3]!) | (h[at + 4]! ^ a[4]!) | (h[at + 5]! ^ a[5]!);
+    skb.pktType = diff === 0 ? PACKET_HOST : PACKET_OTHERHOST;
   }
-  const proto = (h[at + 12]! << 8) | h[at + 13]!;
-  if (proto >= ETH_P_802_3_MIN) return proto;
-  // 802.3 frames: a raw IPX frame starts 0xFFFF, anything else is 802.2 LLC.
+  const proto = v.getUint16(at + 12);
+  return proto >= ETH_P_802_3_MIN ? proto : eth8023Proto(h, at);
+}
+
+/** 802.3 frames: a raw IPX frame starts 0xFFFF, anything else is 802.2 LLC. */
+function eth8023Proto(h: Uint8Array, at: number): number {
   return h[at + 14] === 0xff && h[at + 15] === 0xff ? ETH_P_802_3 : ETH_P_802_2;
 }
 

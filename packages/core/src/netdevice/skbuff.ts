@@ -24,7 +24,12 @@ let poolMisses = 0;
  * pool, so the data path allocates nothing in steady state.
  */
 export class SkBuff {
-  head: Uint8Array;
+  readonly head: Uint8Array;
+  /**
+   * A big-endian window on `head` (same bytes), made once per buffer and shared with clones:
+   * 16- and 32-bit header fields and checksums read through it without allocating.
+   */
+  readonly view: DataView;
   data = 0;
   tail = 0;
   end: number;
@@ -53,8 +58,9 @@ export class SkBuff {
   /** Shared with clones. */
   shinfo: SharedInfo;
 
-  constructor(head: Uint8Array, shinfo?: SharedInfo) {
+  constructor(head: Uint8Array, shinfo?: SharedInfo, view?: DataView) {
     this.head = head;
+    this.view = view ?? new DataView(head.buffer, head.byteOffset, head.byteLength);
     this.end = head.length;
     this.shinfo = shinfo ?? { dataref: 1 };
   }
@@ -136,7 +142,7 @@ export class SkBuff {
 
   /** skb_clone: a new header sharing this buffer. */
   clone(): SkBuff {
-    const c = new SkBuff(this.head, this.shinfo);
+    const c = new SkBuff(this.head, this.shinfo, this.view);
     this.shinfo.dataref++;
     copyHeader(c, this);
     return c;
@@ -174,21 +180,39 @@ function copyHeader(to: SkBuff, from: SkBuff): void {
   to.dst = from.dst;
 }
 
+/** Up to this many bytes, copyView moves 32-bit words; longer copies take subarray() and set(). */
+const VIEW_COPY_MAX = 128;
+
+/**
+ * Copies `len` bytes between two buffers through their DataViews (an skb's `view`, a socket's
+ * cached view of a user buffer): 32 bits at a time and no allocation for the short copies of
+ * the data path; the arrays are the same bytes, used for long copies.
+ */
+export function copyView(dst: Uint8Array, dv: DataView, dstOff: number, src: Uint8Array, sv: DataView, srcOff: number, len: number): void {
+  if (len > VIEW_COPY_MAX) {
+    dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= len; i += 4) dv.setUint32(dstOff + i, sv.getUint32(srcOff + i));
+  for (; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+}
+
 /** alloc_skb: a buffer of at least `size` bytes, data and tail at offset 0. */
 export function allocSkb(size: number): SkBuff {
-  if (size <= SKB_POOL_BUF_SIZE) {
-    const skb = pool.pop();
-    if (skb !== undefined) {
-      poolHits++;
-      skb.users = 1;
-      skb.shinfo.dataref = 1;
-      return skb;
-    }
-    poolMisses++;
-    return new SkBuff(new Uint8Array(SKB_POOL_BUF_SIZE));
+  if (size <= SKB_POOL_BUF_SIZE && pool.length !== 0) {
+    // Pooled buffers wait with users 0 (a second free still throws) and their dataref reset.
+    const skb = pool.pop()!;
+    poolHits++;
+    skb.users = 1;
+    return skb;
   }
+  return allocSkbSlow(size);
+}
+
+function allocSkbSlow(size: number): SkBuff {
   poolMisses++;
-  return new SkBuff(new Uint8Array(size));
+  return new SkBuff(new Uint8Array(size <= SKB_POOL_BUF_SIZE ? SKB_POOL_BUF_SIZE : size));
 }
 
 /** netdev_alloc_skb: a receive buffer of `len` bytes with NET_SKB_PAD headroom, tied to `dev`. */
@@ -201,8 +225,16 @@ export function netdevAllocSkb(dev: NetDevice | null, len: number): SkBuff {
 
 /** kfree_skb / consume_skb: drops a reference; the last one returns the buffer to the pool. */
 export function kfreeSkb(skb: SkBuff): void {
-  if (--skb.users > 0) return;
-  if (skb.users < 0) throw new Error("kfree_skb: buffer freed twice");
+  const users = --skb.users;
+  if (users !== 0) {
+    if (users < 0) throw new Error("kfree_skb: buffer freed twice");
+    return;
+  }
+  skbRelease(skb);
+}
+
+/** The last reference is gone: drop what the header points at and pool the buffer when it is ours. */
+function skbRelease(skb: SkBuff): void {
   const reuse = --skb.shinfo.dataref === 0 && skb.end === SKB_POOL_BUF_SIZE && pool.length < POOL_MAX;
   skb.dev = null;
   skb.dst = null;
@@ -221,6 +253,7 @@ export function kfreeSkb(skb: SkBuff): void {
   skb.mark = 0;
   skb.tstamp = 0;
   skb.iif = 0;
+  skb.shinfo.dataref = 1;
   pool.push(skb);
 }
 

@@ -13,7 +13,7 @@ import { ipRouteOutputFlow, rtCacheValid, dstMtu, Rtable, RTCF_BROADCAST } from 
 import { ipv4Net, IPSTATS_MIB_OUTNOROUTES, type NetnsIpv4 } from "../ipv4/netns.js";
 import {
   IP_LL_RESERVE, IP_PMTUDISC_DO, IP_PMTUDISC_DONT, IP_PMTUDISC_OMIT, IP_PMTUDISC_PROBE, IP_PMTUDISC_WANT, ipLocalOut,
-  ipSelectIdent, ipWriteHeader,
+  ipSelectIdent, ipWriteHeaderView,
 } from "../ipv4/ip_output.js";
 import { AF_INET, Sock, SO_EE_ORIGIN_LOCAL } from "./sock.js";
 
@@ -160,12 +160,18 @@ export class InetSock extends Sock {
   protected routeTo(daddr: number, dport: number, useCache: boolean): Rtable {
     if (useCache) {
       const cached = this.dst;
-      if (rtCacheValid(cached)) {
-        this.fl.saddr = this.saddr;
-        this.fl.daddr = daddr;
+      if (cached !== null && !cached.dead && cached.genid === cached.fib.genid) {
+        const fl = this.fl;
+        fl.saddr = this.saddr;
+        fl.daddr = daddr;
         return cached;
       }
     }
+    return this.routeLookup(daddr, dport, useCache);
+  }
+
+  /** routeTo without a valid cached route: a lookup (kept apart so routeTo stays small). */
+  private routeLookup(daddr: number, dport: number, useCache: boolean): Rtable {
     const fl = this.fl.reset();
     fl.daddr = daddr;
     fl.saddr = this.saddr;
@@ -196,42 +202,41 @@ export class InetSock extends Sock {
    * result.
    */
   protected ipSend(rt: Rtable, saddr: number, daddr: number, transportLen: number, skb: SkBuff): number {
-    const net = this.net;
     const mtu = dstMtu(rt);
     const totLen = 20 + transportLen;
-    if (totLen > 0xffff) throw new KernelError(EMSGSIZE);
     const pmtu = this.pmtudisc;
-    if ((pmtu === IP_PMTUDISC_DO || pmtu === IP_PMTUDISC_PROBE) && totLen > mtu) {
-      this.localError(EMSGSIZE, daddr, this.dport, mtu);
-      throw new KernelError(EMSGSIZE);
-    }
+    if (totLen > 0xffff || ((pmtu === IP_PMTUDISC_DO || pmtu === IP_PMTUDISC_PROBE) && totLen > mtu)) this.sendTooBig(totLen, daddr, mtu);
     let df = 0;
     if (pmtu === IP_PMTUDISC_DO || pmtu === IP_PMTUDISC_PROBE || (totLen <= mtu && pmtu === IP_PMTUDISC_WANT && !rt.mtuLocked)) df = IP_DF;
     let id: number;
     if (this.connected && this.daddr !== 0) {
       id = this.inetId & 0xffff;
       this.inetId = (this.inetId + 1) & 0xffff;
-    } else if (df !== 0) {
-      id = 0;
     } else {
-      id = ipSelectIdent(net, daddr, saddr, this.protocol);
+      id = df !== 0 ? 0 : ipSelectIdent(this.net, daddr, saddr, this.protocol);
     }
-    const at = skb.networkHeader;
-    ipWriteHeader(skb.head, at, this.tos, totLen, id, df, this.ttlFor(daddr), this.protocol, saddr, daddr);
+    ipWriteHeaderView(skb.view, skb.networkHeader, this.tos, totLen, id, df, this.ttlFor(daddr), this.protocol, saddr, daddr);
     skb.dst = rt;
     skb.dev = rt.dev;
     skb.priority = this.priority;
     skb.mark = this.mark;
-    return ipLocalOut(net, skb);
+    return ipLocalOut(this.net, skb);
+  }
+
+  /** The datagram cannot go: EMSGSIZE (queued too with IP_RECVERR for a PMTU refusal). Throws. */
+  private sendTooBig(totLen: number, daddr: number, mtu: number): never {
+    if (totLen <= 0xffff) this.localError(EMSGSIZE, daddr, this.dport, mtu);
+    throw new KernelError(EMSGSIZE);
   }
 
   /** Allocates an skb with room for link and IP headers; networkHeader set, transport ready at +20. */
   protected allocTx(transportLen: number): SkBuff {
+    // A fresh buffer holds the whole request (allocSkb's contract): reserve and put by hand.
     const skb = allocSkb(IP_LL_RESERVE + 20 + transportLen);
-    skb.reserve(IP_LL_RESERVE);
-    skb.networkHeader = skb.data;
-    skb.put(20 + transportLen);
-    skb.transportHeader = skb.networkHeader + 20;
+    skb.data = IP_LL_RESERVE;
+    skb.networkHeader = IP_LL_RESERVE;
+    skb.transportHeader = IP_LL_RESERVE + 20;
+    skb.tail = IP_LL_RESERVE + 20 + transportLen;
     return skb;
   }
 

@@ -8,7 +8,7 @@ import { EADDRINUSE, EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, KernelError } from 
 import { kfreeSkb, type SkBuff } from "../netdevice/skbuff.js";
 import { dropSkb } from "../netdevice/dev.js";
 import { readIpv4 } from "../wire/addr.js";
-import { inetChecksum } from "../wire/checksum.js";
+import { csumFold, csumPartial, csumPartialView } from "../wire/checksum.js";
 import { ICMP_ECHO } from "../wire/icmp.js";
 import { IPPROTO_ICMP } from "../wire/ipv4.js";
 import { ipv4Net, ICMP_MIB_OUTMSGS } from "../ipv4/netns.js";
@@ -18,9 +18,17 @@ import { SOCK_DGRAM } from "./sock.js";
 import { InetSock } from "./inet.js";
 import { icmpErrConvert, icmpExtendedErr } from "./udp.js";
 
-/** The ping sockets of a namespace, by identifier (ping_table), and the rover for new ones. */
+/** Slots of a namespace's ping table (PING_HTABLE_SIZE). */
+const PING_HTABLE_SIZE = 64;
+const PING_HTABLE_MASK = PING_HTABLE_SIZE - 1;
+
+/**
+ * The ping sockets of a namespace, hashed by identifier (ping_table): slot `ident & mask` holds
+ * the sockets of every identifier that falls there, in bind order; and the rover for new ones.
+ * Slots are replaced, not edited, when a socket leaves.
+ */
 export class PingTable {
-  readonly ids: Map<number, PingSocket[]> = new Map();
+  readonly slots: (PingSocket[] | null)[] = new Array<PingSocket[] | null>(PING_HTABLE_SIZE).fill(null);
   rover = 0;
 }
 
@@ -49,6 +57,17 @@ export class EchoReply {
 
 /** The fill of echo data after the time stamp: byte i is i mod 256, as ping's pattern. */
 const PATTERN: Uint8Array = Uint8Array.from({ length: 65536 }, (_, i) => i & 0xff);
+
+/** The pattern after the time stamp for the last size sent (bytes 8..size) and its partial sum. */
+let patternSize = -1;
+let patternView: Uint8Array = PATTERN.subarray(0, 0);
+let patternSum = 0;
+
+function setPattern(size: number): void {
+  patternView = PATTERN.subarray(8, size);
+  patternSum = csumPartial(PATTERN, 8, size - 8, 0);
+  patternSize = size;
+}
 
 /** Default echo data size, as ping's -s 56. */
 export const PING_DEFAULT_DATA = 56;
@@ -112,26 +131,36 @@ export class PingSocket extends InetSock {
     const len = 8 + size;
     const skb = this.allocTx(len);
     const h = skb.head;
+    const v = skb.view;
     const ic = skb.transportHeader;
-    h[ic] = ICMP_ECHO;
-    h[ic + 1] = 0;
-    h[ic + 2] = 0;
-    h[ic + 3] = 0;
-    h[ic + 4] = this.num >>> 8;
-    h[ic + 5] = this.num;
-    h[ic + 6] = seq >>> 8;
-    h[ic + 7] = seq;
+    v.setUint32(ic, ICMP_ECHO << 24);
+    v.setUint32(ic + 4, ((this.num & 0xffff) << 16) | (seq & 0xffff));
     const d = ic + 8;
-    if (size >= 8) {
-      writeStamp(h, d, this.net.kernel.scheduler.now);
-      if (payload !== null) copyBytes(h, d + 8, payload, 0, Math.min(payload.length, size - 8));
-      else copyBytes(h, d + 8, PATTERN, 8, size - 8);
+    let c: number;
+    if (size >= 8 && payload === null) {
+      // ping's own data: the time stamp, then the pattern, whose bytes and sum are kept for the size.
+      const now = this.net.kernel.scheduler.now;
+      const hi = Math.floor(now / 0x100000000) >>> 0;
+      const lo = now >>> 0;
+      v.setUint32(d, hi);
+      v.setUint32(d + 4, lo);
+      if (patternSize !== size) setPattern(size);
+      h.set(patternView, d + 8);
+      const num = this.num & 0xffff;
+      c = csumFold(
+        (ICMP_ECHO << 8) + num + (seq & 0xffff) + (hi >>> 16) + (hi & 0xffff) + (lo >>> 16) + (lo & 0xffff) + patternSum,
+      );
     } else {
-      copyBytes(h, d, PATTERN, 0, size);
+      if (size >= 8) {
+        writeStamp(h, d, this.net.kernel.scheduler.now);
+        if (payload !== null) copyBytes(h, d + 8, payload, 0, Math.min(payload.length, size - 8));
+        else copyBytes(h, d + 8, PATTERN, 8, size - 8);
+      } else {
+        copyBytes(h, d, PATTERN, 0, size);
+      }
+      c = csumFold(csumPartialView(v, ic, len));
     }
-    const c = inetChecksum(h, ic, len);
-    h[ic + 2] = c >>> 8;
-    h[ic + 3] = c;
+    v.setUint16(ic + 2, c);
     const ns = this.ns;
     ns.icmpMsgMib[0x100 + ICMP_ECHO]!++;
     ns.icmpMib[ICMP_MIB_OUTMSGS]!++;
@@ -192,7 +221,7 @@ function readStamp(h: Uint8Array, at: number): number {
 /** Closes every ping socket of a namespace that is going away. */
 export function pingNetExit(net: Net): void {
   if (!net.hasGen(PING_KEY)) return;
-  for (const list of [...net.gen(PING_KEY).ids.values()]) for (const sk of [...list]) sk.close();
+  for (const slot of [...net.gen(PING_KEY).slots]) if (slot !== null) for (const sk of slot) sk.close();
 }
 
 /** socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP). */
@@ -222,9 +251,10 @@ function pingGetPort(sk: PingSocket, ident: number): boolean {
 }
 
 function inUse(tbl: PingTable, ident: number, sk: PingSocket): boolean {
-  const list = tbl.ids.get(ident);
-  if (list === undefined) return false;
+  const list = tbl.slots[ident & PING_HTABLE_MASK]!;
+  if (list === null) return false;
   for (const s of list) {
+    if (s.num !== ident) continue;
     if (s.reuse && sk.reuse) continue;
     if (s.rcvSaddr === 0 || sk.rcvSaddr === 0 || s.rcvSaddr === sk.rcvSaddr) return true;
   }
@@ -233,26 +263,31 @@ function inUse(tbl: PingTable, ident: number, sk: PingSocket): boolean {
 
 function pingHash(tbl: PingTable, sk: PingSocket, ident: number): void {
   sk.num = ident;
-  const list = tbl.ids.get(ident);
-  if (list === undefined) tbl.ids.set(ident, [sk]);
-  else list.push(sk);
+  const i = ident & PING_HTABLE_MASK;
+  const slot = tbl.slots[i]!;
+  tbl.slots[i] = slot === null ? [sk] : [...slot, sk];
 }
 
 function pingUnhash(sk: PingSocket): void {
   if (sk.num === 0) return;
   const tbl = sk.net.gen(PING_KEY);
-  const rest = (tbl.ids.get(sk.num) ?? []).filter((s) => s !== sk);
-  if (rest.length === 0) tbl.ids.delete(sk.num);
-  else tbl.ids.set(sk.num, rest);
+  const i = sk.num & PING_HTABLE_MASK;
+  const slot = tbl.slots[i]!;
+  if (slot !== null) {
+    const rest = slot.filter((s) => s !== sk);
+    tbl.slots[i] = rest.length === 0 ? null : rest;
+  }
   sk.num = 0;
 }
 
 /** ping_lookup(): the socket with identifier `ident` that accepts packets to `daddr` on `dif`. */
 function pingLookup(net: Net, ident: number, daddr: number, dif: number): PingSocket | null {
   if (!net.hasGen(PING_KEY)) return null;
-  const list = net.gen(PING_KEY).ids.get(ident);
-  if (list === undefined) return null;
-  for (const sk of list) {
+  const list = net.gen(PING_KEY).slots[ident & PING_HTABLE_MASK]!;
+  if (list === null) return null;
+  for (let i = 0; i < list.length; i++) {
+    const sk = list[i]!;
+    if (sk.num !== ident) continue;
     if (sk.rcvSaddr !== 0 && sk.rcvSaddr !== daddr) continue;
     if (sk.boundDevIf !== 0 && sk.boundDevIf !== dif) continue;
     return sk;

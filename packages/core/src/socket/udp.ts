@@ -11,11 +11,10 @@ import {
 import { consumeSkb, kfreeSkb, type SkBuff } from "../netdevice/skbuff.js";
 import { dropSkb } from "../netdevice/dev.js";
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, NETIF_F_CSUM_MASK, PACKET_HOST } from "../netdevice/constants.js";
-import { copyBytes, udpPartialCheck } from "../ipv4/csum.js";
+import { copyBytes, copyView } from "../ipv4/csum.js";
 import { readIpv4 } from "../wire/addr.js";
-import { csumFold, csumPartial, csumTcpudpNofold } from "../wire/checksum.js";
+import { csumFold, csumPartialView, csumTcpudpNofold } from "../wire/checksum.js";
 import { IPPROTO_UDP } from "../wire/ipv4.js";
-import { udpFillChecksum } from "../wire/udp.js";
 import {
   ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETERPROB, ICMP_PORT_UNREACH, ICMP_REDIRECT, ICMP_SOURCE_QUENCH,
 } from "../wire/icmp.js";
@@ -41,9 +40,25 @@ export const ICMP_ERR_CONVERT: ReadonlyArray<readonly [errno: number, fatal: boo
 /** Largest UDP payload over IPv4: 65535 - 20 - 8. */
 export const UDP_MAX_PAYLOAD = 65507;
 
-/** The UDP sockets of a namespace, by local port (udp_table). */
+/** Slots of a namespace's UDP table (a power of two, as UDP_HTABLE_SIZE_MIN). */
+const UDP_HTABLE_SIZE = 256;
+const UDP_HTABLE_MASK = UDP_HTABLE_SIZE - 1;
+
+/**
+ * The UDP sockets of a namespace, hashed by local port (udp_table): slot `port & mask` holds the
+ * sockets of every port that falls there, in bind order. A lookup is an array index and a short
+ * scan, no Map. Slots are replaced, not edited, when a socket leaves, so a delivery walking one
+ * is not disturbed by a socket closing under it.
+ */
 export class UdpTable {
-  readonly ports: Map<number, UdpSocket[]> = new Map();
+  readonly slots: (UdpSocket[] | null)[] = new Array<UdpSocket[] | null>(UDP_HTABLE_SIZE).fill(null);
+
+  /** Every socket of the table. */
+  all(): UdpSocket[] {
+    const out: UdpSocket[] = [];
+    for (const slot of this.slots) if (slot !== null) out.push(...slot);
+    return out;
+  }
 }
 
 const UDP_KEY: NetGenericKey<UdpTable> = new NetGenericKey<UdpTable>("udp", () => new UdpTable());
@@ -82,6 +97,9 @@ export class UdpSocket extends InetSock {
    */
   onMessage: UdpMessageHandler | null = null;
   private readonly msgFrom: SockAddrIn = new SockAddrIn();
+  /** The buffer recvfrom last filled and a DataView of it. */
+  private userBuf: Uint8Array | null = null;
+  private userView: DataView | null = null;
 
   /** Delivers a datagram (skb.data at the UDP header) to onMessage and frees it. */
   deliver(skb: SkBuff): void {
@@ -170,24 +188,21 @@ export class UdpSocket extends InetSock {
     const saddr = this.fl.saddr;
     const ulen = 8 + len;
     const skb = this.allocTx(ulen);
-    const h = skb.head;
     const u = skb.transportHeader;
-    const sport = this.num;
-    h[u] = sport >>> 8;
-    h[u + 1] = sport;
-    h[u + 2] = dport >>> 8;
-    h[u + 3] = dport;
-    h[u + 4] = ulen >>> 8;
-    h[u + 5] = ulen;
-    if (len > 0) copyBytes(h, u + 8, data, off, len);
+    const v = skb.view;
+    v.setUint32(u, ((this.num & 0xffff) << 16) | (dport & 0xffff));
+    if (len > 0) copyBytes(skb.head, u + 8, data, off, len);
     if (rt.dev.features & NETIF_F_CSUM_MASK && 20 + ulen <= dstMtu(rt)) {
-      // The device completes the checksum (udp4_hwcsum with CHECKSUM_PARTIAL), as veth does.
-      const c = udpPartialCheck(saddr, daddr, ulen);
-      h[u + 6] = c >>> 8;
-      h[u + 7] = c;
+      // The device completes the checksum (udp4_hwcsum with CHECKSUM_PARTIAL), as veth does: the
+      // field holds the folded pseudo-header sum, not complemented.
+      let p = (saddr >>> 16) + (saddr & 0xffff) + (daddr >>> 16) + (daddr & 0xffff) + IPPROTO_UDP + ulen;
+      p = (p & 0xffff) + (p >>> 16);
+      p = (p & 0xffff) + (p >>> 16);
+      v.setUint32(u + 4, (ulen << 16) | p);
       skb.ipSummed = CHECKSUM_PARTIAL;
     } else {
-      udpFillChecksum(h, u, ulen, saddr, daddr);
+      v.setUint32(u + 4, ulen << 16);
+      udpSoftwareChecksum(skb, u, ulen, saddr, daddr);
     }
     const ret = this.ipSend(rt, saddr, daddr, ulen, skb);
     const mib = this.ns.udpMib;
@@ -210,7 +225,14 @@ export class UdpSocket extends InetSock {
     const u = skb.data;
     const plen = skb.tail - u - 8;
     const n = plen < buf.length ? plen : buf.length;
-    if (n > 0) copyBytes(buf, 0, h, u + 8, n);
+    if (n > 0) {
+      // A view of the caller's buffer, kept while the same buffer comes back: no allocation.
+      if (this.userBuf !== buf) {
+        this.userBuf = buf;
+        this.userView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      }
+      copyView(buf, this.userView!, 0, h, skb.view, u + 8, n);
+    }
     if (from !== null) {
       from.addr = readIpv4(h, skb.networkHeader + 12);
       from.port = (h[u]! << 8) | h[u + 1]!;
@@ -264,7 +286,13 @@ export class UdpSocket extends InetSock {
 /** Closes every UDP socket of a namespace that is going away. */
 export function udpNetExit(net: Net): void {
   if (!net.hasGen(UDP_KEY)) return;
-  for (const list of [...udpTable(net).ports.values()]) for (const sk of [...list]) sk.close();
+  for (const sk of udpTable(net).all()) sk.close();
+}
+
+/** udp4_hwcsum's software twin: the datagram's checksum, its field zero until now. */
+function udpSoftwareChecksum(skb: SkBuff, u: number, ulen: number, saddr: number, daddr: number): void {
+  const c = csumFold(csumTcpudpNofold(saddr, daddr, ulen, IPPROTO_UDP, csumPartialView(skb.view, u, ulen, 0)));
+  skb.view.setUint16(u + 6, c === 0 ? 0xffff : c);
 }
 
 /** socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP) in `net`. */
@@ -273,10 +301,11 @@ export function udpSocket(net: Net, cred: Cred): UdpSocket {
 }
 
 /** Is another socket using (addr, port) in a way that conflicts? (udp_lib_lport_inuse) */
-function lportInuse(list: UdpSocket[] | undefined, sk: UdpSocket): boolean {
-  if (list === undefined) return false;
-  for (const sk2 of list) {
-    if (sk2 === sk) continue;
+function lportInuse(tbl: UdpTable, port: number, sk: UdpSocket): boolean {
+  const slot = tbl.slots[port & UDP_HTABLE_MASK]!;
+  if (slot === null) return false;
+  for (const sk2 of slot) {
+    if (sk2 === sk || sk2.num !== port) continue;
     if (sk2.reuse && sk.reuse) continue;
     if (sk2.boundDevIf !== 0 && sk.boundDevIf !== 0 && sk2.boundDevIf !== sk.boundDevIf) continue;
     if (sk2.rcvSaddr === 0 || sk.rcvSaddr === 0 || sk2.rcvSaddr === sk.rcvSaddr) return true;
@@ -295,34 +324,33 @@ function udpGetPort(sk: UdpSocket, port: number): boolean {
     const start = sk.net.kernel.prng.below(remaining);
     for (let i = 0; i < remaining; i++) {
       const p = low + ((start + i) % remaining);
-      const list = tbl.ports.get(p);
-      if (list === undefined || !lportInuse(list, sk)) {
+      if (!lportInuse(tbl, p, sk)) {
         hash(tbl, sk, p);
         return true;
       }
     }
     return false;
   }
-  if (lportInuse(tbl.ports.get(port), sk)) return false;
+  if (lportInuse(tbl, port, sk)) return false;
   hash(tbl, sk, port);
   return true;
 }
 
 function hash(tbl: UdpTable, sk: UdpSocket, port: number): void {
   sk.num = port;
-  const list = tbl.ports.get(port);
-  if (list === undefined) tbl.ports.set(port, [sk]);
-  else list.push(sk);
+  const i = port & UDP_HTABLE_MASK;
+  const slot = tbl.slots[i]!;
+  tbl.slots[i] = slot === null ? [sk] : [...slot, sk];
 }
 
 function udpUnhash(sk: UdpSocket): void {
   if (sk.num === 0) return;
   const tbl = udpTable(sk.net);
-  const list = tbl.ports.get(sk.num);
-  if (list !== undefined) {
-    const rest = list.filter((s) => s !== sk);
-    if (rest.length === 0) tbl.ports.delete(sk.num);
-    else tbl.ports.set(sk.num, rest);
+  const i = sk.num & UDP_HTABLE_MASK;
+  const slot = tbl.slots[i]!;
+  if (slot !== null) {
+    const rest = slot.filter((s) => s !== sk);
+    tbl.slots[i] = rest.length === 0 ? null : rest;
   }
   sk.num = 0;
 }
@@ -333,12 +361,13 @@ function udpUnhash(sk: UdpSocket): void {
  * scores as compute_score does.
  */
 export function udpLookup(net: Net, saddr: number, sport: number, daddr: number, dport: number, dif: number): UdpSocket | null {
-  const list = udpTable(net).ports.get(dport);
-  if (list === undefined) return null;
+  const list = udpTable(net).slots[dport & UDP_HTABLE_MASK]!;
+  if (list === null) return null;
   let best: UdpSocket | null = null;
   let bestScore = -1;
   for (let i = 0; i < list.length; i++) {
     const sk = list[i]!;
+    if (sk.num !== dport) continue;
     let score: number;
     if (sk.rcvSaddr === daddr) score = 16;
     else if (sk.rcvSaddr === 0) score = 0;
@@ -387,7 +416,7 @@ function udpRcv(skb: SkBuff): void {
   const daddr = readIpv4(h, nh + 16);
   const summed = skb.ipSummed;
   if ((h[u + 6]! | h[u + 7]!) !== 0 && summed !== CHECKSUM_UNNECESSARY && summed !== CHECKSUM_PARTIAL) {
-    if (csumFold(csumTcpudpNofold(saddr, daddr, ulen, IPPROTO_UDP, csumPartial(h, u, ulen, 0))) !== 0) {
+    if (csumFold(csumTcpudpNofold(saddr, daddr, ulen, IPPROTO_UDP, csumPartialView(skb.view, u, ulen, 0))) !== 0) {
       mib[UDP_MIB_CSUMERRORS]!++;
       mib[UDP_MIB_INERRORS]!++;
       dropSkb(skb, "UDP_CSUM");
@@ -425,10 +454,11 @@ function udpRcv(skb: SkBuff): void {
 /** __udp4_lib_mcast_deliver(): a copy to every matching socket; none means IgnoredMulti. */
 function udpMcastDeliver(net: Net, skb: SkBuff, saddr: number, sport: number, daddr: number, dport: number): void {
   const mib = ipv4Net(net).udpMib;
-  const list = udpTable(net).ports.get(dport);
+  const list = udpTable(net).slots[dport & UDP_HTABLE_MASK]!;
   const targets: UdpSocket[] = [];
-  if (list !== undefined) {
+  if (list !== null) {
     for (const sk of list) {
+      if (sk.num !== dport) continue;
       if (sk.rcvSaddr !== 0 && sk.rcvSaddr !== daddr) continue;
       if (sk.connected && (sk.daddr !== saddr || sk.dport !== sport)) continue;
       if (sk.boundDevIf !== 0 && sk.boundDevIf !== skb.iif) continue;
@@ -530,14 +560,15 @@ function udpEarlyDemux(skb: SkBuff): void {
   if (skb.tail - u < 8) return;
   const net = skb.dev!.net;
   if (!ipv4Net(net).udpEarlyDemux) return;
-  const list = udpTable(net).ports.get((h[u + 2]! << 8) | h[u + 3]!);
-  if (list === undefined) return;
+  const dport = (h[u + 2]! << 8) | h[u + 3]!;
+  const list = udpTable(net).slots[dport & UDP_HTABLE_MASK]!;
+  if (list === null) return;
   const saddr = readIpv4(h, nh + 12);
   const daddr = readIpv4(h, nh + 16);
   const sport = (h[u]! << 8) | h[u + 1]!;
   for (let i = 0; i < list.length; i++) {
     const sk = list[i]!;
-    if (!sk.connected || sk.daddr !== saddr || sk.dport !== sport || sk.rcvSaddr !== daddr) continue;
+    if (sk.num !== dport || !sk.connected || sk.daddr !== saddr || sk.dport !== sport || sk.rcvSaddr !== daddr) continue;
     if (sk.boundDevIf !== 0 && sk.boundDevIf !== skb.dev!.ifindex) continue;
     skb.sk = sk;
     const dst = sk.rxDst;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { csumFold, csumPartial, csumReplace2, csumReplace4, csumTcpudpMagic, csumTcpudpNofold, inetChecksum } from "./checksum.js";
+import {
+  csumFold, csumPartial, csumPartialView, csumReplace2, csumReplace4, csumTcpudpMagic, csumTcpudpNofold, inetChecksum, ipFastCsum20,
+} from "./checksum.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
 
@@ -100,5 +102,33 @@ describe("incremental update (RFC 1624)", () => {
     header[10] = check >>> 8;
     header[11] = check & 0xff;
     expect(inetChecksum(header, 0, 20)).toBe(0);
+  });
+});
+
+describe("csumPartialView / ipFastCsum20", () => {
+  it("folds to the same checksum as csumPartial for every offset, length and chain", () => {
+    const rand = prng(7);
+    const buf = new Uint8Array(300);
+    for (let i = 0; i < buf.length; i++) buf[i] = Math.floor(rand() * 256);
+    const view = new DataView(buf.buffer);
+    for (let off = 0; off < 9; off++) {
+      for (let len = 0; len <= 90; len++) {
+        expect(csumFold(csumPartialView(view, off, len))).toBe(csumFold(csumPartial(buf, off, len)));
+        expect(csumFold(csumPartialView(view, off + len, 8, csumPartialView(view, off, len & ~1)))).toBe(
+          csumFold(csumPartial(buf, off + len, 8, csumPartial(buf, off, len & ~1))),
+        );
+      }
+    }
+    const zeros = new DataView(new ArrayBuffer(16));
+    expect(csumFold(csumPartialView(zeros, 0, 16))).toBe(0xffff);
+  });
+
+  it("checks a 20-byte IPv4 header", () => {
+    const header = hex("450000730000400040110000c0a80001c0a800c7");
+    const view = new DataView(header.buffer);
+    expect(ipFastCsum20(view, 0)).toBe(0xb861);
+    header[10] = 0xb8;
+    header[11] = 0x61;
+    expect(ipFastCsum20(view, 0)).toBe(0);
   });
 });

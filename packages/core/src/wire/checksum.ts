@@ -23,10 +23,70 @@ export function csumPartial(buf: Uint8Array, off: number, len: number, sum: numb
   return sum + hi * 256 + lo;
 }
 
+/**
+ * `csumPartial` over a DataView: the same ones'-complement sum (it folds to the same checksum),
+ * read 32 bits at a time. The data path keeps one view per buffer (SkBuff.view), so this
+ * allocates nothing and reads a quarter as often as the byte loop.
+ */
+export function csumPartialView(v: DataView, off: number, len: number, sum: number = 0): number {
+  let a = 0;
+  let b = 0;
+  let i = off;
+  // Two accumulators of 32-bit words: exact below 2^53, so for any buffer up to 2^20 words each.
+  const end8 = off + (len & ~7);
+  for (; i < end8; i += 8) {
+    a += v.getUint32(i);
+    b += v.getUint32(i + 4);
+  }
+  let r = len & 7;
+  if (r >= 4) {
+    a += v.getUint32(i);
+    i += 4;
+    r -= 4;
+  }
+  if (r >= 2) {
+    b += v.getUint16(i);
+    i += 2;
+    r -= 2;
+  }
+  if (r !== 0) a += v.getUint8(i) * 256;
+  // Words of 32 bits overflow 32 bits after two: fold the total once (x = hi * 2^16 + lo, and
+  // 2^16 is 1 in ones'-complement arithmetic), so that csumFold takes its integer path.
+  const x = a + b;
+  const hi = Math.floor(x / 0x10000);
+  return sum + hi + (x - hi * 0x10000);
+}
+
+/** The checksum of a 20-byte IPv4 header without options at `off` (ip_fast_csum for ihl 5): 0 when valid. */
+export function ipFastCsum20(v: DataView, off: number): number {
+  const a = v.getUint32(off);
+  const b = v.getUint32(off + 4);
+  const c = v.getUint32(off + 8);
+  const d = v.getUint32(off + 12);
+  const e = v.getUint32(off + 16);
+  // Halves of each word, so that the sum stays a small integer and folds without a division.
+  return csumFold(
+    (a >>> 16) + (a & 0xffff) + (b >>> 16) + (b & 0xffff) + (c >>> 16) + (c & 0xffff) + (d >>> 16) + (d & 0xffff) + (e >>> 16) + (e & 0xffff),
+  );
+}
+
 /** Folds a partial sum to 16 bits with end-around carry and complements it (Linux `csum_fold`). */
 export function csumFold(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  if (sum > 0xffffffff) sum = csumReduce(sum);
+  // Two folds bring any 32-bit sum to 16 bits: integer shifts, no division. (Kept this small so
+  // that the JIT inlines it everywhere.)
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
+}
+
+/** A partial sum above 32 bits brought below 2^32, keeping its value mod 0xffff (and zero-ness). */
+function csumReduce(sum: number): number {
+  while (sum > 0xffffffff) {
+    const hi = Math.floor(sum / 0x10000);
+    sum = hi + (sum - hi * 0x10000);
+  }
+  return sum;
 }
 
 /** The RFC 1071 checksum of `buf[off, off + len)`; 0 when the range holds a correct checksum. */
