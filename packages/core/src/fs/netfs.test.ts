@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { KernelError, Kernel, ROOT_CRED, devOpen, netifCarrierOff, userCred, CAP_NET_ADMIN } from "../index.js";
+import { Kernel, ROOT_CRED, devOpen, netifCarrierOff, userCred, CAP_NET_ADMIN } from "../index.js";
 import { dummy } from "../testing/dummy.js";
+import { errnoCode } from "../testing/errno.js";
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelError) return e.code;
-    throw e;
-  }
-  return "ok";
-}
 
 describe("/sys/class/net and /proc/net/dev", () => {
   it("shows the namespace's own devices with the kernel's text formats", () => {
@@ -28,7 +20,7 @@ describe("/sys/class/net and /proc/net/dev", () => {
     expect(k.vfs.read("/sys/class/net/eth0/flags", root)).toBe("0x1002\n");
     expect(k.vfs.read("/sys/class/net/eth0/operstate", root)).toBe("down\n");
     expect(k.vfs.read("/sys/class/net/eth0/tx_queue_len", root)).toBe("1000\n");
-    expect(code(() => k.vfs.read("/sys/class/net/eth0/carrier", root))).toBe("EINVAL");
+    expect(errnoCode(() => k.vfs.read("/sys/class/net/eth0/carrier", root))).toBe("EINVAL");
     netifCarrierOff(a);
     devOpen(a);
     k.run();
@@ -50,19 +42,19 @@ describe("/sys/class/net and /proc/net/dev", () => {
     const root = { net: k.initNet, cred: ROOT_CRED };
     k.vfs.write("/sys/class/net/eth0/mtu", "1400\n", root);
     expect(k.vfs.read("/sys/class/net/eth0/mtu", root)).toBe("1400\n");
-    expect(code(() => k.vfs.write("/sys/class/net/eth0/mtu", "9000", root))).toBe("EINVAL");
-    expect(code(() => k.vfs.write("/sys/class/net/eth0/mtu", "abc", root))).toBe("EINVAL");
+    expect(errnoCode(() => k.vfs.write("/sys/class/net/eth0/mtu", "9000", root))).toBe("EINVAL");
+    expect(errnoCode(() => k.vfs.write("/sys/class/net/eth0/mtu", "abc", root))).toBe("EINVAL");
     const rootNoAdmin = { net: k.initNet, cred: { uid: 0, caps: 0 } };
-    expect(code(() => k.vfs.write("/sys/class/net/eth0/mtu", "1300", rootNoAdmin))).toBe("EPERM");
-    expect(code(() => k.vfs.write("/sys/class/net/eth0/mtu", "1300", { net: k.initNet, cred: userCred(1000, [CAP_NET_ADMIN]) }))).toBe("EACCES");
-    expect(code(() => k.vfs.write("/sys/class/net/eth0/ifindex", "5", root))).toBe("EACCES");
-    expect(code(() => k.vfs.read("/sys/class/net/nope/mtu", root))).toBe("ENOENT");
-    expect(code(() => k.vfs.read("/sys/class/net/eth0", root))).toBe("EISDIR");
+    expect(errnoCode(() => k.vfs.write("/sys/class/net/eth0/mtu", "1300", rootNoAdmin))).toBe("EPERM");
+    expect(errnoCode(() => k.vfs.write("/sys/class/net/eth0/mtu", "1300", { net: k.initNet, cred: userCred(1000, [CAP_NET_ADMIN]) }))).toBe("EACCES");
+    expect(errnoCode(() => k.vfs.write("/sys/class/net/eth0/ifindex", "5", root))).toBe("EACCES");
+    expect(errnoCode(() => k.vfs.read("/sys/class/net/nope/mtu", root))).toBe("ENOENT");
+    expect(errnoCode(() => k.vfs.read("/sys/class/net/eth0", root))).toBe("EISDIR");
     k.vfs.write("/proc/sys/net/core/netdev_max_backlog", "500", root);
     expect(k.netdevMaxBacklog).toBe(500);
     expect(k.vfs.read("/proc/sys/net/core/netdev_max_backlog", root)).toBe("500\n");
-    expect(code(() => k.vfs.write("/proc/sys/net/core/netdev_max_backlog", "-1", root))).toBe("EINVAL");
-    expect(code(() => k.vfs.write("/proc/sys/net/core/netdev_max_backlog", "5", rootNoAdmin))).toBe("EPERM");
+    expect(errnoCode(() => k.vfs.write("/proc/sys/net/core/netdev_max_backlog", "-1", root))).toBe("EINVAL");
+    expect(errnoCode(() => k.vfs.write("/proc/sys/net/core/netdev_max_backlog", "5", rootNoAdmin))).toBe("EPERM");
     expect(k.netdevMaxBacklog).toBe(500);
   });
 });

@@ -4,16 +4,8 @@ import {
   KernelError, Kernel, NOTIFY_DONE, ROOT_CRED, definePlugin, devClose, devGetByName, devOpen, registerNetdev, allocNetdev,
   CORE_VERSION, etherSetup, satisfies, unregisterNetdevMany, userCred, type NetdevNotifierBlock,
 } from "../index.js";
+import { errnoCode } from "../testing/errno.js";
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelError) return e.code;
-    throw e;
-  }
-  return "ok";
-}
 
 const ctx = (k: Kernel) => ({ net: k.initNet, cred: ROOT_CRED });
 
@@ -67,7 +59,7 @@ describe("modules", () => {
     const d = devGetByName(k.initNet, "demo0")!;
     devOpen(d);
     expect(k.modules.get("demo")!.refcnt).toBe(1);
-    expect(code(() => k.rmmod("demo"))).toBe("EBUSY");
+    expect(errnoCode(() => k.rmmod("demo"))).toBe("EBUSY");
     devClose(d);
     k.rmmod("demo");
     expect(k.modules.has("demo")).toBe(false);
@@ -75,23 +67,23 @@ describe("modules", () => {
 
   it("checks privileges, duplicates, parameters, versions and dependencies", () => {
     const k = new Kernel();
-    expect(code(() => k.insmod(demo, {}, userCred()))).toBe("EPERM");
-    expect(code(() => k.insmod(demo, { count: "two" }))).toBe("EINVAL");
-    expect(code(() => k.insmod(demo, { nosuch: 1 }))).toBe("ENOENT");
+    expect(errnoCode(() => k.insmod(demo, {}, userCred()))).toBe("EPERM");
+    expect(errnoCode(() => k.insmod(demo, { count: "two" }))).toBe("EINVAL");
+    expect(errnoCode(() => k.insmod(demo, { nosuch: 1 }))).toBe("ENOENT");
     expect(k.log.some((l) => l.includes("Unknown parameter `nosuch'"))).toBe(true);
     expect(devGetByName(k.initNet, "demo0")).toBeNull();
     k.insmod(demo);
-    expect(code(() => k.insmod(demo))).toBe("EEXIST");
+    expect(errnoCode(() => k.insmod(demo))).toBe("EEXIST");
     const future = definePlugin({ name: "future", version: "1.0.0", coreRange: "^2.0.0", setup() {} });
-    expect(code(() => k.insmod(future))).toBe("EINVAL");
+    expect(errnoCode(() => k.insmod(future))).toBe("EINVAL");
     const needs = definePlugin({ name: "needs", version: "1.0.0", dependencies: ["other"], setup() {} });
-    expect(code(() => k.insmod(needs))).toBe("ENOENT");
+    expect(errnoCode(() => k.insmod(needs))).toBe("ENOENT");
     const dependant = definePlugin({ name: "dependant", version: "1.0.0", dependencies: ["demo"], setup() {} });
     k.insmod(dependant);
-    expect(code(() => k.rmmod("demo"))).toBe("EBUSY");
+    expect(errnoCode(() => k.rmmod("demo"))).toBe("EBUSY");
     k.rmmod("dependant");
     k.rmmod("demo");
-    expect(code(() => k.rmmod("demo"))).toBe("ENOENT");
+    expect(errnoCode(() => k.rmmod("demo"))).toBe("ENOENT");
   });
 
   it("undoes what a failing setup registered", () => {
@@ -106,7 +98,7 @@ describe("modules", () => {
         throw new KernelError(22, "bad: init failed");
       },
     });
-    expect(code(() => k.insmod(bad))).toBe("EINVAL");
+    expect(errnoCode(() => k.insmod(bad))).toBe("EINVAL");
     expect(k.commands.has("badctl")).toBe(false);
     expect(k.netdevChain.length).toBe(chain);
     expect(k.modules.has("bad")).toBe(false);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   EBUSY, EINVAL, IFF_LOWER_UP, IFF_NOARP, IFF_PROMISC, IFF_RUNNING, IFF_UP, IF_OPER_DOWN, IF_OPER_UP, IF_OPER_UNKNOWN,
-  KernelError, Kernel, NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME, NETDEV_DOWN, NETDEV_GOING_DOWN,
+  Kernel, NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME, NETDEV_DOWN, NETDEV_GOING_DOWN,
   NETDEV_PRECHANGEMTU, NETDEV_PRE_UP, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP, NETREG_REGISTERED, NETREG_RELEASED,
   NETREG_UNREGISTERING, NOTIFY_DONE, allocNetdev, devChangeFlags, devChangeName, devChangeNetNamespace, devClose, devGetByIndex,
   devGetByName, devGetFlags, devHold, devOpen, devOperstate, devPut, devSetMacAddress, devSetMtu, devSetPromiscuity, etherSetup,
@@ -9,16 +9,8 @@ import {
   unregisterNetdev, unregisterNetdeviceNotifier, type NetDevice, type NetdevNotifierBlock,
 } from "../index.js";
 import { dummy } from "../testing/dummy.js";
+import { errnoCode } from "../testing/errno.js";
 
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelError) return e.code;
-    throw e;
-  }
-  return "ok";
-}
 
 function recorder(k: Kernel, filter?: (dev: NetDevice) => boolean): { log: string[]; nb: NetdevNotifierBlock } {
   const log: string[] = [];
@@ -58,11 +50,11 @@ describe("registration", () => {
   it("refuses bad names with EINVAL and duplicates with EEXIST, leaving nothing behind", () => {
     const k = new Kernel();
     const bad = ["", ".", "..", "a/b", "a:b", "a b", "tab\tx", "sixteen-chars-xx", "a%d%d", "a%s"];
-    for (const name of bad) expect(errno(() => dummy(k.initNet, name)), name).toBe("EINVAL");
+    for (const name of bad) expect(errnoCode(() => dummy(k.initNet, name)), name).toBe("EINVAL");
     expect(dummy(k.initNet, "fifteen-chars-x").name).toBe("fifteen-chars-x");
     dummy(k.initNet, "eth0");
     const before = [...k.initNet.devices.keys()];
-    expect(errno(() => dummy(k.initNet, "eth0"))).toBe("EEXIST");
+    expect(errnoCode(() => dummy(k.initNet, "eth0"))).toBe("EEXIST");
     expect([...k.initNet.devices.keys()]).toEqual(before);
   });
 
@@ -76,7 +68,7 @@ describe("registration", () => {
       },
     });
     const dev = dummy(k.initNet, "veto0", false);
-    expect(errno(() => registerNetdev(dev))).toBe("EBUSY");
+    expect(errnoCode(() => registerNetdev(dev))).toBe("EBUSY");
     expect(devGetByName(k.initNet, "veto0")).toBeNull();
     expect(dev.ifindex).toBe(0);
     expect(seen.slice(-2)).toEqual(["NETDEV_REGISTER veto0", "NETDEV_UNREGISTER veto0"]);
@@ -155,11 +147,11 @@ describe("state", () => {
     const k = new Kernel();
     const a = dummy(k.initNet);
     a.ops = { ...a.ops, open: () => -EINVAL };
-    expect(errno(() => devOpen(a))).toBe("EINVAL");
+    expect(errnoCode(() => devOpen(a))).toBe("EINVAL");
     expect(a.flags & IFF_UP).toBe(0);
     const b = dummy(k.initNet);
     registerNetdeviceNotifier(k, { notifierCall: (ev, { dev }) => (ev === NETDEV_PRE_UP && dev === b ? notifierFromErrno(-EBUSY) : NOTIFY_DONE) });
-    expect(errno(() => devOpen(b))).toBe("EBUSY");
+    expect(errnoCode(() => devOpen(b))).toBe("EBUSY");
     expect(b.flags & IFF_UP).toBe(0);
   });
 
@@ -190,8 +182,8 @@ describe("state", () => {
   it("checks MTU range, lets PRECHANGEMTU veto and rolls back when CHANGEMTU objects", () => {
     const k = new Kernel();
     const a = dummy(k.initNet);
-    expect(errno(() => devSetMtu(a, 67))).toBe("EINVAL");
-    expect(errno(() => devSetMtu(a, 1501))).toBe("EINVAL");
+    expect(errnoCode(() => devSetMtu(a, 67))).toBe("EINVAL");
+    expect(errnoCode(() => devSetMtu(a, 1501))).toBe("EINVAL");
     expect(a.mtu).toBe(1500);
     const { log } = recorder(k, (d) => d === a);
     devSetMtu(a, 1400);
@@ -199,14 +191,14 @@ describe("state", () => {
     expect(log).toEqual(["PRECHANGEMTU dummy0", "CHANGEMTU dummy0"]);
     let veto = NETDEV_PRECHANGEMTU;
     registerNetdeviceNotifier(k, { notifierCall: (ev) => (ev === veto ? notifierFromErrno(-EBUSY) : NOTIFY_DONE) });
-    expect(errno(() => devSetMtu(a, 1300))).toBe("EBUSY");
+    expect(errnoCode(() => devSetMtu(a, 1300))).toBe("EBUSY");
     expect(a.mtu).toBe(1400);
     veto = NETDEV_CHANGEMTU;
-    expect(errno(() => devSetMtu(a, 1300))).toBe("EBUSY");
+    expect(errnoCode(() => devSetMtu(a, 1300))).toBe("EBUSY");
     expect(a.mtu).toBe(1400);
     a.ops = { ...a.ops, changeMtu: (_d, m) => (m === 1000 ? -EINVAL : void (a.mtu = m)) };
     veto = 0;
-    expect(errno(() => devSetMtu(a, 1000))).toBe("EINVAL");
+    expect(errnoCode(() => devSetMtu(a, 1000))).toBe("EINVAL");
     expect(a.mtu).toBe(1400);
   });
 
@@ -214,15 +206,15 @@ describe("state", () => {
     const k = new Kernel();
     const a = dummy(k.initNet);
     const mac = new Uint8Array([2, 1, 2, 3, 4, 5]);
-    expect(errno(() => devSetMacAddress(a, mac))).toBe("EOPNOTSUPP");
+    expect(errnoCode(() => devSetMacAddress(a, mac))).toBe("EOPNOTSUPP");
     a.ops = { ...a.ops, setMacAddress: ethMacAddr };
     const { log } = recorder(k, (d) => d === a);
     devSetMacAddress(a, mac);
     expect([...a.address()]).toEqual([...mac]);
     expect(log).toEqual(["PRE_CHANGEADDR dummy0", "CHANGEADDR dummy0"]);
-    expect(errno(() => devSetMacAddress(a, new Uint8Array([1, 0, 0, 0, 0, 1])))).toBe("EADDRNOTAVAIL");
+    expect(errnoCode(() => devSetMacAddress(a, new Uint8Array([1, 0, 0, 0, 0, 1])))).toBe("EADDRNOTAVAIL");
     devOpen(a);
-    expect(errno(() => devSetMacAddress(a, new Uint8Array([2, 0, 0, 0, 0, 9])))).toBe("EBUSY");
+    expect(errnoCode(() => devSetMacAddress(a, new Uint8Array([2, 0, 0, 0, 0, 9])))).toBe("EBUSY");
     expect([...a.address()]).toEqual([...mac]);
   });
 
@@ -235,10 +227,10 @@ describe("state", () => {
     expect(devGetByName(k.initNet, "wan0")).toBe(a);
     expect(devGetByName(k.initNet, "dummy0")).toBeNull();
     expect(log).toEqual(["CHANGENAME wan0"]);
-    expect(errno(() => devChangeName(a, "taken"))).toBe("EEXIST");
-    expect(errno(() => devChangeName(a, "bad/name"))).toBe("EINVAL");
+    expect(errnoCode(() => devChangeName(a, "taken"))).toBe("EEXIST");
+    expect(errnoCode(() => devChangeName(a, "bad/name"))).toBe("EINVAL");
     devOpen(a);
-    expect(errno(() => devChangeName(a, "lan0"))).toBe("EBUSY");
+    expect(errnoCode(() => devChangeName(a, "lan0"))).toBe("EBUSY");
     expect(a.name).toBe("wan0");
   });
 });
@@ -258,7 +250,7 @@ describe("namespaces", () => {
     expect(devGetByName(ns, "eth0")).toBe(a);
     expect(devGetByName(k.initNet, "eth0")).toBeNull();
     expect(a.net).toBe(ns);
-    expect(errno(() => devChangeNetNamespace(devGetByName(ns, "lo")!, k.initNet))).toBe("EINVAL");
+    expect(errnoCode(() => devChangeNetNamespace(devGetByName(ns, "lo")!, k.initNet))).toBe("EINVAL");
   });
 
   it("destroying a namespace sends plain devices home and unregisters loopback last", () => {

@@ -1,20 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  ARPHRD_ETHER, IFF_UP, KernelError, Kernel, ROOT_CRED, SIOCDEVPRIVATE, SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFINDEX,
+  ARPHRD_ETHER, IFF_UP, Kernel, ROOT_CRED, SIOCDEVPRIVATE, SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFINDEX,
   SIOCGIFMTU, SIOCGIFNAME, SIOCSIFFLAGS, SIOCSIFHWADDR, SIOCSIFMAP, SIOCSIFMTU, SIOCSIFNAME, SIOCSIFTXQLEN, devIoctl,
   ethMacAddr, ioctlName, userCred, type IfReq,
 } from "../index.js";
 import { dummy } from "../testing/dummy.js";
+import { errnoCode } from "../testing/errno.js";
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelError) return e.code;
-    throw e;
-  }
-  return "ok";
-}
 
 describe("device ioctls", () => {
   it("gets and sets like net-tools expects", () => {
@@ -43,15 +35,15 @@ describe("device ioctls", () => {
     const k = new Kernel();
     dummy(k.initNet, "eth0");
     const net = k.initNet;
-    expect(code(() => devIoctl(net, ROOT_CRED, SIOCGIFFLAGS, { name: "nope" }))).toBe("ENODEV");
-    expect(code(() => devIoctl(net, userCred(), SIOCSIFFLAGS, { name: "eth0", flags: 1 }))).toBe("EPERM");
-    expect(code(() => devIoctl(net, userCred(), SIOCSIFMTU, { name: "nope", mtu: 1 }))).toBe("EPERM");
-    expect(code(() => devIoctl(net, ROOT_CRED, SIOCSIFMTU, { name: "eth0", mtu: 20 }))).toBe("EINVAL");
-    expect(code(() => devIoctl(net, ROOT_CRED, SIOCSIFHWADDR, { name: "eth0", hwaddr: { family: 1, data: new Uint8Array(6) } }))).toBe("EOPNOTSUPP");
-    expect(code(() => devIoctl(net, ROOT_CRED, SIOCSIFMAP, { name: "eth0", map: {} }))).toBe("EOPNOTSUPP");
-    expect(code(() => devIoctl(net, ROOT_CRED, SIOCDEVPRIVATE, { name: "eth0" }))).toBe("EOPNOTSUPP");
-    expect(code(() => devIoctl(net, ROOT_CRED, 0x1234, { name: "eth0" }))).toBe("EINVAL");
-    expect(code(() => devIoctl(net, ROOT_CRED, SIOCGIFNAME, { name: "", ifindex: 99 }))).toBe("ENODEV");
+    expect(errnoCode(() => devIoctl(net, ROOT_CRED, SIOCGIFFLAGS, { name: "nope" }))).toBe("ENODEV");
+    expect(errnoCode(() => devIoctl(net, userCred(), SIOCSIFFLAGS, { name: "eth0", flags: 1 }))).toBe("EPERM");
+    expect(errnoCode(() => devIoctl(net, userCred(), SIOCSIFMTU, { name: "nope", mtu: 1 }))).toBe("EPERM");
+    expect(errnoCode(() => devIoctl(net, ROOT_CRED, SIOCSIFMTU, { name: "eth0", mtu: 20 }))).toBe("EINVAL");
+    expect(errnoCode(() => devIoctl(net, ROOT_CRED, SIOCSIFHWADDR, { name: "eth0", hwaddr: { family: 1, data: new Uint8Array(6) } }))).toBe("EOPNOTSUPP");
+    expect(errnoCode(() => devIoctl(net, ROOT_CRED, SIOCSIFMAP, { name: "eth0", map: {} }))).toBe("EOPNOTSUPP");
+    expect(errnoCode(() => devIoctl(net, ROOT_CRED, SIOCDEVPRIVATE, { name: "eth0" }))).toBe("EOPNOTSUPP");
+    expect(errnoCode(() => devIoctl(net, ROOT_CRED, 0x1234, { name: "eth0" }))).toBe("EINVAL");
+    expect(errnoCode(() => devIoctl(net, ROOT_CRED, SIOCGIFNAME, { name: "", ifindex: 99 }))).toBe("ENODEV");
   });
 
   it("hands SIOCDEVPRIVATE..+15 to the driver without a capability check", () => {
@@ -62,7 +54,7 @@ describe("device ioctls", () => {
     devIoctl(k.initNet, userCred(), SIOCDEVPRIVATE + 1, { name: "eth0", data: { x: 1 } });
     devIoctl(k.initNet, userCred(), SIOCDEVPRIVATE + 15, { name: "eth0" });
     expect(seen).toEqual([[1, { x: 1 }], [15, undefined]]);
-    expect(code(() => devIoctl(k.initNet, userCred(), SIOCDEVPRIVATE + 16, { name: "eth0" }))).toBe("EINVAL");
+    expect(errnoCode(() => devIoctl(k.initNet, userCred(), SIOCDEVPRIVATE + 16, { name: "eth0" }))).toBe("EINVAL");
     expect(ioctlName(SIOCDEVPRIVATE + 1)).toBe("SIOCDEVPRIVATE+1");
     expect(ioctlName(SIOCSIFFLAGS)).toBe("SIOCSIFFLAGS");
   });

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { KernelError, Kernel, NETDEV_CHANGEUPPER, NOTIFY_DONE, devSetMaster, registerNetdeviceNotifier, type NetDevice } from "../index.js";
+import { Kernel, NETDEV_CHANGEUPPER, NOTIFY_DONE, devSetMaster, registerNetdeviceNotifier, type NetDevice } from "../index.js";
 import { dummy } from "../testing/dummy.js";
+import { errnoCode } from "../testing/errno.js";
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelError) return e.code;
-    throw e;
-  }
-  return "ok";
-}
 
 describe("devSetMaster", () => {
   it("enslaves through ndo_add_slave, releases through ndo_del_slave, announcing CHANGEUPPER", () => {
@@ -41,10 +33,10 @@ describe("devSetMaster", () => {
     const k = new Kernel();
     const plain = dummy(k.initNet, "plain0");
     const port = dummy(k.initNet, "eth0");
-    expect(code(() => devSetMaster(port, plain))).toBe("EOPNOTSUPP");
+    expect(errnoCode(() => devSetMaster(port, plain))).toBe("EOPNOTSUPP");
     expect(port.master).toBeNull();
     plain.ops = { ...plain.ops, addSlave: () => -16 };
-    expect(code(() => devSetMaster(port, plain))).toBe("EBUSY");
+    expect(errnoCode(() => devSetMaster(port, plain))).toBe("EBUSY");
     expect(port.master).toBeNull();
   });
 });
