@@ -2,7 +2,6 @@
 // ranges, and skb_checksum_help for packets whose transport checksum was left to the device
 // (CHECKSUM_PARTIAL) when they leave through a device that cannot fill it in.
 import type { SkBuff } from "../netdevice/skbuff.js";
-export { copyView } from "../netdevice/skbuff.js";
 import { CHECKSUM_NONE, CHECKSUM_PARTIAL } from "../netdevice/constants.js";
 import { csumFold, csumPartialView, csumTcpudpNofold } from "../wire/checksum.js";
 import { readIpv4 } from "../wire/addr.js";
@@ -23,15 +22,6 @@ export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcO
     return;
   }
   for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
-}
-
-/**
- * The UDP checksum field for CHECKSUM_PARTIAL: the folded pseudo-header sum, not complemented
- * (udp4_hwcsum: ~csum_tcpudp_magic(saddr, daddr, len, IPPROTO_UDP, 0)); the device (or
- * skb_checksum_help) adds the data.
- */
-export function udpPartialCheck(saddr: number, daddr: number, len: number): number {
-  return ~csumFold(csumTcpudpNofold(saddr, daddr, len, IPPROTO_UDP, 0)) & 0xffff;
 }
 
 /**

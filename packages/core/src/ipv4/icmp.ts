@@ -2,7 +2,7 @@
 // global and per-peer rate limits (deterministic: kernel jiffies and PRNG), and delivery of
 // errors to the transport protocol that sent the quoted packet.
 import type { Net } from "../kernel/net.js";
-import { allocSkb, consumeSkb, type SkBuff } from "../netdevice/skbuff.js";
+import { allocSkb, consumeSkb, copyView, type SkBuff } from "../netdevice/skbuff.js";
 import { dropSkb } from "../netdevice/dev.js";
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, IFF_LOOPBACK, PACKET_HOST } from "../netdevice/constants.js";
 import { csumFold, csumPartialView, csumReplace2 } from "../wire/checksum.js";
@@ -24,7 +24,7 @@ import { FibResult, fibLookup, fibResultPrefsrc, Flowi4, inetAddrType, LOOPBACK_
 import { inetSelectAddr } from "./devinet.js";
 import { inetProtos, inetSocketHooks } from "./protocol.js";
 import { IP_LL_RESERVE, ipLocalOut, ipSelectIdent, ipWriteHeaderView } from "./ip_output.js";
-import { copyBytes, copyView } from "./csum.js";
+import { copyBytes } from "./csum.js";
 
 /** Highest ICMP type Linux knows (NR_ICMP_TYPES). */
 export const NR_ICMP_TYPES = 18;
@@ -60,7 +60,8 @@ const XRLIM_BURST_FACTOR = 6;
 
 /** inet_peer_xrlim_allow(): a token bucket of `timeout` jiffies per message, burst 6. */
 export function inetPeerXrlimAllow(net: Net, peer: InetPeer, timeout: number): boolean {
-  const now = net.kernel.jiffies;
+  const k = net.kernel;
+  const now = k.scheduler.jiffiesAt(k.nsPerJiffy);
   let token = peer.rateTokens + (now - peer.rateLast);
   peer.rateLast = now;
   if (token > XRLIM_BURST_FACTOR * timeout) token = XRLIM_BURST_FACTOR * timeout;
@@ -84,7 +85,7 @@ function icmpv4MaskAllow(ns: NetnsIpv4, type: number, code: number): boolean {
 function icmpGlobalAllow(net: Net, ns: NetnsIpv4): boolean {
   if (ns.icmpGlobalCredit > 0) return true;
   const k = net.kernel;
-  const now = k.jiffies;
+  const now = k.scheduler.jiffiesAt(k.nsPerJiffy);
   const delta = Math.min(now - ns.icmpGlobalStamp, k.hz);
   if (delta < Math.floor(k.hz / 50)) return false;
   const incr = Math.floor((ns.icmpMsgsPerSec * delta) / k.hz);

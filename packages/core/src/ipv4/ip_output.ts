@@ -10,13 +10,13 @@ import { ipChecksumHelp } from "./csum.js";
 import { ETH_P_IP } from "../wire/ethernet.js";
 import { csumFold, inetChecksum } from "../wire/checksum.js";
 import { IP_DF, IP_MF, IP_OFFSET } from "../wire/ipv4.js";
-import { readIpv4, writeIpv4 } from "../wire/addr.js";
+import { writeIpv4 } from "../wire/addr.js";
 import {
   ipv4Net, IPSTATS_MIB_FRAGCREATES, IPSTATS_MIB_FRAGFAILS, IPSTATS_MIB_FRAGOKS, IPSTATS_MIB_OUTBCASTOCTETS,
   IPSTATS_MIB_OUTBCASTPKTS, IPSTATS_MIB_OUTDISCARDS, IPSTATS_MIB_OUTMCASTOCTETS, IPSTATS_MIB_OUTMCASTPKTS,
   IPSTATS_MIB_OUTOCTETS, IPSTATS_MIB_OUTPKTS, IPSTATS_MIB_OUTREQUESTS, VNET_MIB_MC_LOOPBACK, type NetnsIpv4,
 } from "./netns.js";
-import { dstMtu, Rtable, RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST, rtNexthop, skbRtable } from "./route.js";
+import { dstMtu, Rtable, RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST, skbRtable } from "./route.js";
 import { RTN_BROADCAST, RTN_MULTICAST } from "../route/fib.js";
 import { arpKey, ipNeighForGw } from "../neigh/arp.js";
 import { neighOutput, type Neighbour } from "../neigh/neighbour.js";
@@ -111,7 +111,8 @@ export function ipSelectIdent(net: Net, daddr: number, saddr: number, protocol: 
   x = Math.imul(x ^ (x >>> 13) ^ protocol, 0xc2b2ae35);
   x ^= x >>> 16;
   const bucket = x & (ns.ipIdents.length - 1);
-  const now = net.kernel.jiffies >>> 0;
+  const k = net.kernel;
+  const now = k.scheduler.jiffiesAt(k.nsPerJiffy) >>> 0;
   const stamps = ns.ipTstamps;
   const old = stamps[bucket]!;
   let delta = 0;
@@ -133,22 +134,22 @@ export function ipSelectIdent(net: Net, daddr: number, saddr: number, protocol: 
 export function ipLocalOut(net: Net, skb: SkBuff): number {
   const ns = ipv4Net(net);
   ns.ipMib[IPSTATS_MIB_OUTREQUESTS]!++;
-  return dstOutput(net, skb);
+  return dstOutputNs(ns, skb);
 }
 
 /** dst_output(): ip_output, or ip_mc_output for broadcast and multicast routes. */
 export function dstOutput(net: Net, skb: SkBuff): number {
-  const rt = skb.dst as Rtable;
-  if (rt.flags & (RTCF_BROADCAST | RTCF_MULTICAST) && rt.flags & RTCF_LOCAL && !(rt.dev.flags & IFF_LOOPBACK)) return ipMcOutput(net, skb, rt);
-  return ipOutput(net, skb, rt);
+  return dstOutputNs(ipv4Net(net), skb);
 }
 
-/** ip_output(). */
-function ipOutput(net: Net, skb: SkBuff, rt: Rtable): number {
-  const dev = rt.dev;
-  skb.dev = dev;
+function dstOutputNs(ns: NetnsIpv4, skb: SkBuff): number {
+  const rt = skb.dst as Rtable;
+  const flags = rt.flags;
+  if (flags & (RTCF_BROADCAST | RTCF_MULTICAST) && flags & RTCF_LOCAL && !(rt.dev.flags & IFF_LOOPBACK)) return ipMcOutput(ns.net, skb, rt);
+  // ip_output()
+  skb.dev = rt.dev;
   skb.protocol = ETH_P_IP;
-  return ipFinishOutput(net, skb, rt);
+  return ipFinishOutput(ns, skb, rt);
 }
 
 /**
@@ -180,35 +181,42 @@ function ipMcOutput(net: Net, skb: SkBuff, rt: Rtable): number {
     kfreeSkb(skb);
     return 0;
   }
-  return ipFinishOutput(net, skb, rt);
+  return ipFinishOutput(ns, skb, rt);
 }
 
 /** ip_finish_output(): fragments what is larger than the path MTU. */
-function ipFinishOutput(net: Net, skb: SkBuff, rt: Rtable): number {
+function ipFinishOutput(ns: NetnsIpv4, skb: SkBuff, rt: Rtable): number {
   const mtu = dstMtu(rt);
-  if (skb.len > mtu) return ipFragment(net, skb, rt, mtu);
-  return ipFinishOutput2(net, skb, rt);
+  if (skb.tail - skb.data > mtu) return ipFragment(ns.net, skb, rt, mtu);
+  return finishOutput2(ns, skb, rt);
 }
 
 /** ip_finish_output2(): OutTransmits, then the neighbour of the next hop. */
 export function ipFinishOutput2(net: Net, skb: SkBuff, rt: Rtable): number {
-  const ns = ipv4Net(net);
+  return finishOutput2(ipv4Net(net), skb, rt);
+}
+
+function finishOutput2(ns: NetnsIpv4, skb: SkBuff, rt: Rtable): number {
   const dev = rt.dev;
-  ns.ipMib[IPSTATS_MIB_OUTPKTS]!++;
-  ns.ipMib[IPSTATS_MIB_OUTOCTETS]! += skb.len;
+  const mib = ns.ipMib;
+  mib[IPSTATS_MIB_OUTPKTS]!++;
+  mib[IPSTATS_MIB_OUTOCTETS]! += skb.tail - skb.data;
   if (skb.ipSummed === CHECKSUM_PARTIAL && !(dev.features & NETIF_F_CSUM_MASK)) ipChecksumHelp(skb);
-  const daddr = readIpv4(skb.head, skb.networkHeader + 16);
-  const nexthop = rtNexthop(rt, daddr);
-  let n = rt.neigh;
-  if (n === null || n.dead || n.dev !== dev || n.key !== arpKey(dev, nexthop)) {
-    n = neighFor(dev, nexthop);
-    if (n === null) {
-      ns.ipMib[IPSTATS_MIB_OUTDISCARDS]!++;
-      dropSkb(skb, "NEIGH_FAILED");
-      return -EINVAL;
-    }
-    rt.neigh = n;
+  const nexthop = rt.usesGateway ? rt.gw4 : skb.view.getUint32(skb.networkHeader + 16);
+  const n = rt.neigh;
+  if (n === null || n.dead || n.dev !== dev || n.key !== arpKey(dev, nexthop)) return neighRefreshOutput(ns, skb, rt, dev, nexthop);
+  return neighOutput(n, skb);
+}
+
+/** The route's cached neighbour does not fit: find (or create) the next hop's and remember it. */
+function neighRefreshOutput(ns: NetnsIpv4, skb: SkBuff, rt: Rtable, dev: NetDevice, nexthop: number): number {
+  const n = neighFor(dev, nexthop);
+  if (n === null) {
+    ns.ipMib[IPSTATS_MIB_OUTDISCARDS]!++;
+    dropSkb(skb, "NEIGH_FAILED");
+    return -EINVAL;
   }
+  rt.neigh = n;
   return neighOutput(n, skb);
 }
 

@@ -13,6 +13,20 @@ describe("kernel clock", () => {
     expect(k.nowMs).toBe(20);
   });
 
+  it("keeps the cached jiffies equal to the kernel's as time moves", () => {
+    const k = new Kernel({ hz: 250 });
+    const s = k.scheduler;
+    for (const ms of [0, 1, 3, 4, 5, 999, 1000, 1001, 4003]) {
+      k.runFor(ms);
+      expect(s.jiffiesAt(k.nsPerJiffy)).toBe(k.jiffies);
+      expect(s.jiffiesAt(k.nsPerJiffy)).toBe(k.jiffies);
+    }
+    // Another tick length, and a clock moved from outside, are honoured at once.
+    expect(s.jiffiesAt(1e6)).toBe(Math.floor(s.now / 1e6));
+    s.now += 123_456_789;
+    expect(s.jiffiesAt(k.nsPerJiffy)).toBe(k.jiffies);
+  });
+
   it("counts jiffies at HZ and re-arms with modTimer, cancels with delTimer", () => {
     const k = new Kernel({ hz: 250 });
     const fired: number[] = [];

@@ -39,6 +39,25 @@ export class Scheduler {
   private softirq: PendingWork | null = null;
   /** Pending timers that are not deferrable. */
   private active = 0;
+  /** The last jiffiesAt() answer and what it was computed from. */
+  private jiffiesNs = -1;
+  private jiffiesPer = 0;
+  private jiffiesVal = 0;
+
+  /**
+   * jiffies for ticks of `nsPerJiffy` ns: floor(now / nsPerJiffy), computed again only when the
+   * clock has moved. The data path reads jiffies per packet (trans_start, neigh->used, IP IDs)
+   * while virtual time mostly stands still.
+   */
+  jiffiesAt(nsPerJiffy: number): number {
+    const now = this.now;
+    if (now !== this.jiffiesNs || nsPerJiffy !== this.jiffiesPer) {
+      this.jiffiesNs = now;
+      this.jiffiesPer = nsPerJiffy;
+      this.jiffiesVal = Math.floor(now / nsPerJiffy);
+    }
+    return this.jiffiesVal;
+  }
 
   /** Where softirq work comes from (set once by the kernel). */
   setSoftirq(work: PendingWork): void {

@@ -210,7 +210,8 @@ export class NeighTable {
   }
 
   get jiffies(): number {
-    return this.net.kernel.jiffies;
+    const k = this.net.kernel;
+    return k.scheduler.jiffiesAt(k.nsPerJiffy);
   }
 
   /** neigh_parms_alloc(): per-device parameters, cloned from the defaults. */

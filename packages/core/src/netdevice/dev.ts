@@ -660,18 +660,19 @@ export function devChangeNetNamespace(dev: NetDevice, net: Net, pattern?: string
 export function devQueueXmit(skb: SkBuff): number {
   const dev = skb.dev!;
   skb.macHeader = skb.data;
-  if ((dev.flags & IFF_UP) === 0) {
-    dev.coreTxDropped++;
-    dropSkb(skb, "DEV_READY");
-    return -ENETDOWN;
-  }
+  if ((dev.flags & IFF_UP) === 0) return xmitDrop(skb, dev, -ENETDOWN);
   const q = dev.qdisc;
   if (q === null) {
     // noqueue: straight to the driver, dropping what it cannot take now.
-    if (dev.state & QUEUE_STATE_DRV_XOFF || xmitOne(skb, dev) === NETDEV_TX_BUSY) {
-      dev.coreTxDropped++;
-      dropSkb(skb, "DEV_READY");
-      return NET_XMIT_DROP;
+    if (dev.state & QUEUE_STATE_DRV_XOFF || xmitOne(skb, dev) === NETDEV_TX_BUSY) return xmitDrop(skb, dev, NET_XMIT_DROP);
+    return NET_XMIT_SUCCESS;
+  }
+  if (q.qlen === 0 && (dev.state & QUEUE_STATE_DRV_XOFF) === 0) {
+    // TCQ_F_CAN_BYPASS: an empty work-conserving queue hands the packet straight to the driver
+    // (sch_direct_xmit), as enqueue-then-dequeue would; a busy driver gets it queued back.
+    if (xmitOne(skb, dev) === NETDEV_TX_BUSY) {
+      q.enqueueHead(skb);
+      dev.qdiscRequeues++;
     }
     return NET_XMIT_SUCCESS;
   }
@@ -683,6 +684,13 @@ export function devQueueXmit(skb: SkBuff): number {
   q.enqueue(skb);
   qdiscRun(dev, q);
   return NET_XMIT_SUCCESS;
+}
+
+/** A device down or a noqueue device that cannot take the packet: a tx drop, returning `ret`. */
+function xmitDrop(skb: SkBuff, dev: NetDevice, ret: number): number {
+  dev.coreTxDropped++;
+  dropSkb(skb, "DEV_READY");
+  return ret;
 }
 
 const DEV_TX_WEIGHT = 64;
@@ -710,7 +718,7 @@ function xmitOne(skb: SkBuff, dev: NetDevice): number {
   if (k.events.watchPackets) k.events.emitPacket("xmit", dev, skb);
   const rc = dev.ops.startXmit(skb, dev);
   // trans_start matters only to the watchdog: skip the clock read for devices without one.
-  if (rc === NETDEV_TX_OK && dev.watchdogTimer !== null) dev.transStart = k.jiffies;
+  if (rc === NETDEV_TX_OK && dev.watchdogTimer !== null) dev.transStart = k.scheduler.jiffiesAt(k.nsPerJiffy);
   return rc;
 }
 
@@ -758,16 +766,19 @@ export function netifRx(skb: SkBuff): number {
   const dev = skb.dev!;
   const k = dev.net.kernel;
   const sd = k.softnet;
-  if (sd.backlog.qlen >= k.netdevMaxBacklog) {
-    sd.dropped++;
-    dev.coreRxDropped++;
-    dropSkb(skb, "CPU_BACKLOG");
-    return NET_RX_DROP;
-  }
+  if (sd.backlog.qlen >= k.netdevMaxBacklog) return backlogDrop(skb, dev, sd);
   skb.tstamp = k.scheduler.now;
   sd.backlog.enqueue(skb);
   if (!sd.backlogNapi.scheduled) sd.scheduleBacklog();
   return NET_RX_SUCCESS;
+}
+
+/** The backlog is full (netdev_max_backlog): counted in softnet and the device, then dropped. */
+function backlogDrop(skb: SkBuff, dev: NetDevice, sd: Softnet): number {
+  sd.dropped++;
+  dev.coreRxDropped++;
+  dropSkb(skb, "CPU_BACKLOG");
+  return NET_RX_DROP;
 }
 
 /** netif_receive_skb(): delivers now (from a NAPI poll). */

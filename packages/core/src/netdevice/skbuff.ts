@@ -180,21 +180,30 @@ function copyHeader(to: SkBuff, from: SkBuff): void {
   to.dst = from.dst;
 }
 
-/** Up to this many bytes, copyView moves 32-bit words; longer copies take subarray() and set(). */
-const VIEW_COPY_MAX = 128;
+/** Up to this many bytes, copyView moves 32-bit words; longer copies take set(). */
+export const VIEW_COPY_MAX = 128;
 
 /**
- * Copies `len` bytes between two buffers through their DataViews (an skb's `view`, a socket's
- * cached view of a user buffer): 32 bits at a time and no allocation for the short copies of
- * the data path; the arrays are the same bytes, used for long copies.
+ * Copies `len` bytes from src[srcOff..] to dst[dstOff..] through their DataViews `sv` and `dv`
+ * (an skb's `view`, a socket's cached view of a user buffer): 32 bits at a time and nothing
+ * allocated for the short copies of the data path. The arrays themselves serve the last few
+ * bytes and copies longer than VIEW_COPY_MAX (one set()).
  */
 export function copyView(dst: Uint8Array, dv: DataView, dstOff: number, src: Uint8Array, sv: DataView, srcOff: number, len: number): void {
   if (len > VIEW_COPY_MAX) {
-    dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+    // One memmove; a view of the source only when it is not the whole array.
+    dst.set(srcOff === 0 && len === src.length ? src : src.subarray(srcOff, srcOff + len), dstOff);
     return;
   }
   let i = 0;
-  for (; i + 4 <= len; i += 4) dv.setUint32(dstOff + i, sv.getUint32(srcOff + i));
+  for (; i + 8 <= len; i += 8) {
+    dv.setUint32(dstOff + i, sv.getUint32(srcOff + i));
+    dv.setUint32(dstOff + i + 4, sv.getUint32(srcOff + i + 4));
+  }
+  if (i + 4 <= len) {
+    dv.setUint32(dstOff + i, sv.getUint32(srcOff + i));
+    i += 4;
+  }
   for (; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
 }
 

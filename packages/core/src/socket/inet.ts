@@ -9,7 +9,7 @@ import { allocSkb, type SkBuff } from "../netdevice/skbuff.js";
 import { ipv4IsMulticast } from "../wire/addr.js";
 import { IP_DF } from "../wire/ipv4.js";
 import { Flowi4, inetAddrType, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST } from "../route/fib.js";
-import { ipRouteOutputFlow, rtCacheValid, dstMtu, Rtable, RTCF_BROADCAST } from "../ipv4/route.js";
+import { ipRouteOutputFlow, dstMtu, Rtable, RTCF_BROADCAST } from "../ipv4/route.js";
 import { ipv4Net, IPSTATS_MIB_OUTNOROUTES, type NetnsIpv4 } from "../ipv4/netns.js";
 import {
   IP_LL_RESERVE, IP_PMTUDISC_DO, IP_PMTUDISC_DONT, IP_PMTUDISC_OMIT, IP_PMTUDISC_PROBE, IP_PMTUDISC_WANT, ipLocalOut,

@@ -5,7 +5,7 @@ import type { Net } from "../kernel/net.js";
 import { NetGenericKey } from "../kernel/net.js";
 import type { Cred } from "../kernel/cred.js";
 import { EADDRINUSE, EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, KernelError } from "../kernel/errno.js";
-import { kfreeSkb, type SkBuff } from "../netdevice/skbuff.js";
+import { copyView, kfreeSkb, VIEW_COPY_MAX, type SkBuff } from "../netdevice/skbuff.js";
 import { dropSkb } from "../netdevice/dev.js";
 import { readIpv4 } from "../wire/addr.js";
 import { csumFold, csumPartial, csumPartialView } from "../wire/checksum.js";
@@ -57,6 +57,8 @@ export class EchoReply {
 
 /** The fill of echo data after the time stamp: byte i is i mod 256, as ping's pattern. */
 const PATTERN: Uint8Array = Uint8Array.from({ length: 65536 }, (_, i) => i & 0xff);
+
+const PATTERN_VIEW: DataView = new DataView(PATTERN.buffer, PATTERN.byteOffset, PATTERN.byteLength);
 
 /** The pattern after the time stamp for the last size sent (bytes 8..size) and its partial sum. */
 let patternSize = -1;
@@ -145,7 +147,8 @@ export class PingSocket extends InetSock {
       v.setUint32(d, hi);
       v.setUint32(d + 4, lo);
       if (patternSize !== size) setPattern(size);
-      h.set(patternView, d + 8);
+      if (size - 8 <= VIEW_COPY_MAX) copyView(h, v, d + 8, PATTERN, PATTERN_VIEW, 8, size - 8);
+      else h.set(patternView, d + 8);
       const num = this.num & 0xffff;
       c = csumFold(
         (ICMP_ECHO << 8) + num + (seq & 0xffff) + (hi >>> 16) + (hi & 0xffff) + (lo >>> 16) + (lo & 0xffff) + patternSum,

@@ -8,10 +8,10 @@ import {
   EADDRINUSE, EAFNOSUPPORT, EAGAIN, ECONNREFUSED, EDESTADDRREQ, EHOSTDOWN, EHOSTUNREACH, EINVAL, EMSGSIZE, ENETUNREACH,
   ENOBUFS, ENOPROTOOPT, ENOTCONN, EOPNOTSUPP, KernelError,
 } from "../kernel/errno.js";
-import { consumeSkb, kfreeSkb, type SkBuff } from "../netdevice/skbuff.js";
-import { dropSkb } from "../netdevice/dev.js";
+import { consumeSkb, copyView, kfreeSkb, type SkBuff } from "../netdevice/skbuff.js";
+import { dropSkb, type DropReason } from "../netdevice/dev.js";
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, NETIF_F_CSUM_MASK, PACKET_HOST } from "../netdevice/constants.js";
-import { copyBytes, copyView } from "../ipv4/csum.js";
+import { copyBytes } from "../ipv4/csum.js";
 import { readIpv4 } from "../wire/addr.js";
 import { csumFold, csumPartialView, csumTcpudpNofold } from "../wire/checksum.js";
 import { IPPROTO_UDP } from "../wire/ipv4.js";
@@ -97,9 +97,11 @@ export class UdpSocket extends InetSock {
    */
   onMessage: UdpMessageHandler | null = null;
   private readonly msgFrom: SockAddrIn = new SockAddrIn();
-  /** The buffer recvfrom last filled and a DataView of it. */
+  /** The buffer recvfrom last filled and a DataView of it; the array last sent and its view. */
   private userBuf: Uint8Array | null = null;
   private userView: DataView | null = null;
+  private txData: Uint8Array | null = null;
+  private txView: DataView | null = null;
 
   /** Delivers a datagram (skb.data at the UDP header) to onMessage and frees it. */
   deliver(skb: SkBuff): void {
@@ -191,7 +193,11 @@ export class UdpSocket extends InetSock {
     const u = skb.transportHeader;
     const v = skb.view;
     v.setUint32(u, ((this.num & 0xffff) << 16) | (dport & 0xffff));
-    if (len > 0) copyBytes(skb.head, u + 8, data, off, len);
+    if (len > 0) {
+      const dv = this.txViewOf(data);
+      if (dv !== null) copyView(skb.head, v, u + 8, data, dv, off, len);
+      else copyBytes(skb.head, u + 8, data, off, len);
+    }
     if (rt.dev.features & NETIF_F_CSUM_MASK && 20 + ulen <= dstMtu(rt)) {
       // The device completes the checksum (udp4_hwcsum with CHECKSUM_PARTIAL), as veth does: the
       // field holds the folded pseudo-header sum, not complemented.
@@ -226,19 +232,40 @@ export class UdpSocket extends InetSock {
     const plen = skb.tail - u - 8;
     const n = plen < buf.length ? plen : buf.length;
     if (n > 0) {
-      // A view of the caller's buffer, kept while the same buffer comes back: no allocation.
-      if (this.userBuf !== buf) {
-        this.userBuf = buf;
-        this.userView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      }
-      copyView(buf, this.userView!, 0, h, skb.view, u + 8, n);
+      const dv = this.viewOf(buf);
+      if (dv !== null) copyView(buf, dv, 0, h, skb.view, u + 8, n);
+      else copyBytes(buf, 0, h, u + 8, n);
     }
     if (from !== null) {
-      from.addr = readIpv4(h, skb.networkHeader + 12);
-      from.port = (h[u]! << 8) | h[u + 1]!;
+      from.addr = skb.view.getUint32(skb.networkHeader + 12);
+      from.port = skb.view.getUint16(u);
     }
     kfreeSkb(skb);
     return n;
+  }
+
+  /**
+   * A DataView of the array the caller sends, made the second time in a row the same array
+   * comes (then kept): null the first time, so a caller with a fresh array per datagram costs
+   * no view at all.
+   */
+  private txViewOf(data: Uint8Array): DataView | null {
+    if (this.txData !== data) {
+      this.txData = data;
+      this.txView = null;
+      return null;
+    }
+    return (this.txView ??= new DataView(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  /** The same for the buffer recvfrom fills. */
+  private viewOf(buf: Uint8Array): DataView | null {
+    if (this.userBuf !== buf) {
+      this.userBuf = buf;
+      this.userView = null;
+      return null;
+    }
+    return (this.userView ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
   }
 
   /** recv(): the next datagram with its addresses, or null. Allocates: not for hot loops. */
@@ -394,59 +421,59 @@ export function udpLookup(net: Net, saddr: number, sport: number, daddr: number,
 /** __udp4_lib_rcv(): the IPPROTO_UDP handler; skb.data at the UDP header. */
 function udpRcv(skb: SkBuff): void {
   const rt = skbRtable(skb)!;
-  const net = rt.net;
-  const mib = ipv4Net(net).udpMib;
-  const h = skb.head;
+  const v = skb.view;
   const u = skb.data;
   const avail = skb.tail - u;
-  if (avail < 8) {
-    mib[UDP_MIB_INERRORS]!++;
-    dropSkb(skb, "PKT_TOO_SMALL");
-    return;
-  }
-  const ulen = (h[u + 4]! << 8) | h[u + 5]!;
+  const ulen = avail < 8 ? 0 : v.getUint16(u + 4);
   if (ulen > avail || ulen < 8) {
-    mib[UDP_MIB_INERRORS]!++;
-    dropSkb(skb, "PKT_TOO_SMALL");
+    udpRcvDrop(skb, rt, -1, "PKT_TOO_SMALL");
     return;
   }
   skb.tail = u + ulen;
   const nh = skb.networkHeader;
-  const saddr = readIpv4(h, nh + 12);
-  const daddr = readIpv4(h, nh + 16);
+  const saddr = v.getUint32(nh + 12);
+  const daddr = v.getUint32(nh + 16);
   const summed = skb.ipSummed;
-  if ((h[u + 6]! | h[u + 7]!) !== 0 && summed !== CHECKSUM_UNNECESSARY && summed !== CHECKSUM_PARTIAL) {
-    if (csumFold(csumTcpudpNofold(saddr, daddr, ulen, IPPROTO_UDP, csumPartialView(skb.view, u, ulen, 0))) !== 0) {
-      mib[UDP_MIB_CSUMERRORS]!++;
-      mib[UDP_MIB_INERRORS]!++;
-      dropSkb(skb, "UDP_CSUM");
+  if (v.getUint16(u + 6) !== 0 && summed !== CHECKSUM_UNNECESSARY && summed !== CHECKSUM_PARTIAL) {
+    if (csumFold(csumTcpudpNofold(saddr, daddr, ulen, IPPROTO_UDP, csumPartialView(v, u, ulen, 0))) !== 0) {
+      udpRcvDrop(skb, rt, UDP_MIB_CSUMERRORS, "UDP_CSUM");
       return;
     }
     skb.ipSummed = CHECKSUM_UNNECESSARY;
   }
-  const sport = (h[u]! << 8) | h[u + 1]!;
-  const dport = (h[u + 2]! << 8) | h[u + 3]!;
+  const ports = v.getUint32(u);
+  const sport = ports >>> 16;
+  const dport = ports & 0xffff;
   if (rt.flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
-    udpMcastDeliver(net, skb, saddr, sport, daddr, dport);
+    udpMcastDeliver(rt.net, skb, saddr, sport, daddr, dport);
     return;
   }
   // A socket early demux found (skb.sk) is used directly; a connected one caches the input route.
   const stolen = skb.sk;
-  const sk = stolen instanceof UdpSocket && !stolen.closed ? stolen : udpLookup(net, saddr, sport, daddr, dport, skb.iif);
-  if (sk !== null) {
-    if (sk.connected && sk.rxDst !== rt) sk.rxDst = rt;
-    if (sk.onMessage !== null && sk.err === 0) {
-      sk.deliver(skb);
-      return;
-    }
-    if (!sk.queueRcv(skb)) {
-      mib[UDP_MIB_RCVBUFERRORS]!++;
-      mib[UDP_MIB_INERRORS]!++;
-      dropSkb(skb, "SOCKET_RCVBUFF");
-    }
+  const sk = stolen instanceof UdpSocket && !stolen.closed ? stolen : udpLookup(rt.net, saddr, sport, daddr, dport, skb.iif);
+  if (sk === null) {
+    udpNoPort(skb, rt);
     return;
   }
-  mib[UDP_MIB_NOPORTS]!++;
+  if (sk.connected && sk.rxDst !== rt) sk.rxDst = rt;
+  if (sk.onMessage !== null && sk.err === 0) {
+    sk.deliver(skb);
+    return;
+  }
+  if (!sk.queueRcv(skb)) udpRcvDrop(skb, rt, UDP_MIB_RCVBUFERRORS, "SOCKET_RCVBUFF");
+}
+
+/** A datagram udpRcv refuses: InErrors (and `counter` when >= 0), then dropped for `reason`. */
+function udpRcvDrop(skb: SkBuff, rt: Rtable, counter: number, reason: DropReason): void {
+  const mib = ipv4Net(rt.net).udpMib;
+  if (counter >= 0) mib[counter]!++;
+  mib[UDP_MIB_INERRORS]!++;
+  dropSkb(skb, reason);
+}
+
+/** No socket: NoPorts and a port unreachable. */
+function udpNoPort(skb: SkBuff, rt: Rtable): void {
+  ipv4Net(rt.net).udpMib[UDP_MIB_NOPORTS]!++;
   icmpSend(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
   dropSkb(skb, "NO_SOCKET");
 }
@@ -560,12 +587,14 @@ function udpEarlyDemux(skb: SkBuff): void {
   if (skb.tail - u < 8) return;
   const net = skb.dev!.net;
   if (!ipv4Net(net).udpEarlyDemux) return;
-  const dport = (h[u + 2]! << 8) | h[u + 3]!;
+  const v = skb.view;
+  const ports = v.getUint32(u);
+  const dport = ports & 0xffff;
   const list = udpTable(net).slots[dport & UDP_HTABLE_MASK]!;
   if (list === null) return;
-  const saddr = readIpv4(h, nh + 12);
-  const daddr = readIpv4(h, nh + 16);
-  const sport = (h[u]! << 8) | h[u + 1]!;
+  const saddr = v.getUint32(nh + 12);
+  const daddr = v.getUint32(nh + 16);
+  const sport = ports >>> 16;
   for (let i = 0; i < list.length; i++) {
     const sk = list[i]!;
     if (sk.num !== dport || !sk.connected || sk.daddr !== saddr || sk.dport !== sport || sk.rcvSaddr !== daddr) continue;
