@@ -5,7 +5,7 @@
  * every drop is counted by reason.
  */
 import {
-  EEXIST, ETH_HLEN, ETH_P_IP, ETH_P_IPV6, IFF_UP, KernelError, NET_RX_SUCCESS, NetGenericKey, dropSkb, ethTypeTrans,
+  devCoreStats, EEXIST, ETH_HLEN, ETH_P_IP, ETH_P_IPV6, IFF_UP, KernelError, NET_RX_SUCCESS, NetGenericKey, dropSkb, ethTypeTrans,
   netdevAllocSkb, netifRx, type DropReason, type Net,
 } from "@vnet/core";
 import { VXLAN_HF_VNI, VXLAN_HLEN } from "./wire.js";
@@ -196,7 +196,7 @@ function vxlanDevRcv(dev: VxlanDevice, b: Uint8Array, off: number, flen: number,
     return;
   }
   if ((dev.flags & IFF_UP) === 0) {
-    dev.coreRxDropped++;
+    devCoreStats(dev).rxDropped++;
     return;
   }
   const skb = netdevAllocSkb(dev, flen);

@@ -17,7 +17,7 @@ import { addAddr, ip, makePair, type PairPriv } from "./testing.js";
 import { ipAddrAdd, ipAddrDel, ipAddrDump, ipAddrFlush, ipRouteDump, ipRouteGet } from "./netlink.js";
 import { RTF_GATEWAY, RTF_HOST, RTF_REJECT, RTF_UP, RT_TABLE_LOCAL, RTN_UNREACHABLE } from "../route/fib.js";
 import { neighAdd, neighChange, neighDel, neighDump, neighFlush, neighReplace } from "../neigh/api.js";
-import { arpStats, procNetArp } from "../neigh/arp.js";
+import { arpGet, arpStats, procNetArp } from "../neigh/arp.js";
 import { NUD_NOARP, NUD_PERMANENT, NUD_REACHABLE, NUD_STALE } from "../neigh/neighbour.js";
 import { packetSocket } from "../socket/packet.js";
 import { EchoReply, pingSocket } from "../socket/ping.js";
@@ -339,6 +339,40 @@ describe("sysctls and /proc", () => {
     expect(r("eth0/log_martians")).toBe("1\n");
     expect(r("lo/log_martians")).toBe("0\n");
     expect(k.vfs.list("/proc/sys/net/ipv4/conf", { net, cred: ROOT_CRED })).toEqual(["all", "default", "eth0", "lo"]);
+    // Once eth0 sets an entry itself, later defaults pass it by, but still reach its other entries.
+    w("eth0/log_martians", "0");
+    w("default/log_martians", "1");
+    w("default/arp_ignore", "2");
+    expect(r("eth0/log_martians")).toBe("0\n");
+    expect(r("eth0/arp_ignore")).toBe("2\n");
+    expect(r("default/log_martians")).toBe("1\n");
+    // A device's own write never reaches conf/default or its neighbours.
+    w("eth0/arp_ignore", "1");
+    expect(r("default/arp_ignore")).toBe("2\n");
+    expect(r("lo/arp_ignore")).toBe("2\n");
+  });
+
+  it("neigh/DEV parameters follow neigh/default until the device sets its own", () => {
+    const { k, net, peer, eth0, peth } = host();
+    devOpen(eth0);
+    devOpen(peth);
+    const path = (p: string): string => `/proc/sys/net/ipv4/neigh/${p}`;
+    const w = (p: string, v: string): void => k.vfs.write(path(p), v, { net, cred: ROOT_CRED });
+    const r = (p: string): string => k.vfs.read(path(p), { net, cred: ROOT_CRED });
+    addAddr(net, "eth0", "10.0.0.1/24");
+    addAddr(peer, "eth0", "10.0.0.2/24");
+    w("default/ucast_solicit", "7");
+    expect(r("eth0/ucast_solicit")).toBe("7\n");
+    // An entry resolved before the device had its own parameters follows them afterwards.
+    const s = pingSocket(net, ROOT_CRED);
+    s.sendEcho(ip("10.0.0.2"), 1);
+    k.runFor(10);
+    w("eth0/gc_stale_time", "5");
+    w("default/ucast_solicit", "4");
+    expect(r("eth0/ucast_solicit")).toBe("7\n");
+    expect(r("lo/ucast_solicit")).toBe("4\n");
+    expect(r("default/gc_stale_time")).toBe("60\n");
+    expect(arpGet(net).lookup(ip("10.0.0.2"), eth0)!.parms.gcStaletime).toBe(5 * k.hz);
   });
 
   it("/proc/net/snmp has Linux's line pairs", () => {

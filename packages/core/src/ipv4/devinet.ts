@@ -5,7 +5,6 @@ import type { Net } from "../kernel/net.js";
 import { NotifierChain, NOTIFY_DONE } from "../kernel/notifier.js";
 import { EEXIST, EINVAL, KernelError } from "../kernel/errno.js";
 import type { NetDevice } from "../netdevice/netdevice.js";
-import { devSetProtoData } from "../netdevice/netdevice.js";
 import {
   IFF_BROADCAST, IFF_LOOPBACK, IFF_UP, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME, NETDEV_DOWN,
   NETDEV_NOTIFY_PEERS, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP,
@@ -16,8 +15,6 @@ import { inetAddrHash, ipv4Net, type NetnsIpv4 } from "./netns.js";
 import { NeighParms } from "../neigh/neighbour.js";
 import { arpGet, arpIfdown, arpSendGratuitous } from "../neigh/arp.js";
 
-/** dev->ip_ptr: the slot of dev.protoData that holds the in_device. */
-export const INET_PROTO_SLOT = 0;
 
 /** ifa_flags (IFA_F_*). */
 export const IFA_F_SECONDARY = 0x01;
@@ -148,45 +145,77 @@ export class InIfaddr {
   }
 }
 
-/** Per-device IPv4 state (struct in_device). */
+/** Shared by every in_device without addresses or groups (both lists are copy-on-write). */
+const NO_IFA: readonly InIfaddr[] = Object.freeze([]);
+const NO_GROUPS: readonly number[] = Object.freeze([]);
+
+/**
+ * Per-device IPv4 state (struct in_device). Kept small, as every registered device has one:
+ * `cnf` is the namespace's conf/default array itself until the device's own conf is first
+ * written (then a copy, with `cnfSet` marking the entries written), and `arpParms` is null while
+ * the device uses the ARP table's default parameters. Both give what Linux's copy-on-register
+ * plus devinet_copy_dflt_conf / neigh_copy_dflt_parms give: defaults reach every entry not set.
+ */
 export class InDevice {
   readonly dev: NetDevice;
-  /**
-   * The namespace's IPv4 state, for conf/all: an in_device lives in one namespace (a device
-   * that moves is unregistered, so it gets a new one).
-   */
-  readonly ns: NetnsIpv4;
-  /** Primaries first (ordered by scope), then secondaries: ifa_list. */
-  ifaList: InIfaddr[] = [];
-  /** IPV4_DEVCONF values, index 1..IPV4_DEVCONF_MAX. */
-  readonly cnf: Int32Array;
-  /** Entries written explicitly (cnf.state): writes to conf/default no longer reach them. */
-  readonly cnfSet: Uint8Array = new Uint8Array(IPV4_DEVCONF_MAX + 1);
-  readonly arpParms: NeighParms;
+  /** Primaries first (ordered by scope), then secondaries: ifa_list. Replaced, never mutated. */
+  ifaList: readonly InIfaddr[] = NO_IFA;
+  /** IPV4_DEVCONF values, index 1..IPV4_DEVCONF_MAX: read freely, write with inDevConfSet. */
+  cnf: Int32Array;
+  /** Entries written explicitly (cnf.state), or null while `cnf` is still conf/default. */
+  cnfSet: Uint8Array | null = null;
+  /** The device's own neigh_parms, or null while it uses the ARP table's (see inDevArpParms). */
+  arpParms: NeighParms | null = null;
   dead = false;
-  /** Multicast groups joined (ip_mc_list): 224.0.0.1 while up. */
-  mcList: number[] = [];
-  /** Frames for another host dropped by ip_rcv (dev->core_stats->rx_otherhost_dropped). */
-  rxOtherhostDropped = 0;
+  /** Multicast groups joined (ip_mc_list): 224.0.0.1 while up. Replaced, never mutated. */
+  mcList: readonly number[] = NO_GROUPS;
   /** Cached input dst for limited broadcasts received here. */
   brdRt: unknown = null;
   /** Cached input dst for multicast received here. */
   mcRt: unknown = null;
 
-  constructor(dev: NetDevice, dflt: Int32Array, parms: NeighParms, ns: NetnsIpv4 = ipv4Net(dev.net)) {
+  constructor(dev: NetDevice) {
     this.dev = dev;
-    this.ns = ns;
-    this.cnf = dflt.slice();
-    this.arpParms = parms;
+    this.cnf = ipv4Net(dev.net).devconfDflt;
   }
+}
+
+/** IN_DEV_CONF_SET / ipv4_devconf_set(): writes one entry of the device's own conf. */
+export function inDevConfSet(idev: InDevice, i: number, value: number): void {
+  if (idev.cnfSet === null) {
+    idev.cnf = idev.cnf.slice();
+    idev.cnfSet = new Uint8Array(IPV4_DEVCONF_MAX + 1);
+  }
+  idev.cnf[i] = value;
+  idev.cnfSet[i] = 1;
+}
+
+/** The device's ARP parameters (in_dev->arp_parms). */
+export function inDevArpParms(idev: InDevice): NeighParms {
+  return idev.arpParms ?? arpGet(idev.dev.net).parms;
+}
+
+/**
+ * The device's own ARP parameters, cloned from the table's on first use (neigh_parms_alloc): for
+ * a write to net.ipv4.neigh.DEV.*. Entries already on the device follow them from now on.
+ */
+export function inDevOwnArpParms(idev: InDevice): NeighParms {
+  if (idev.arpParms !== null) return idev.arpParms;
+  const tbl = arpGet(idev.dev.net);
+  const parms = tbl.parmsAlloc(idev.dev);
+  idev.arpParms = parms;
+  for (const n of tbl.all) if (n.dev === idev.dev && n.parms === tbl.parms) n.parms = parms;
+  return parms;
 }
 
 /** __in_dev_get_rcu(): the device's in_device, or null when IPv4 is off on it. */
 export function inDevGet(dev: NetDevice): InDevice | null {
-  // Never index the shared frozen empty array of a device without protocol data: its elements
-  // kind would make this load polymorphic, and optimized code would call the generic IC.
-  const pd = dev.protoData;
-  return pd.length > INET_PROTO_SLOT ? ((pd[INET_PROTO_SLOT] as InDevice | undefined) ?? null) : null;
+  return dev.ipPtr as InDevice | null;
+}
+
+/** conf/all of the device's namespace (an in_device never moves: a device that does gets a new one). */
+function devconfAll(idev: InDevice): Int32Array {
+  return ipv4Net(idev.dev.net).devconfAll;
 }
 
 /** IN_DEV_CONF_GET. */
@@ -196,19 +225,19 @@ export function inDevConf(idev: InDevice, i: number): number {
 
 /** IN_DEV_ORCONF: set on the device or in conf/all. */
 export function inDevOrConf(idev: InDevice, i: number): number {
-  return idev.ns.devconfAll[i]! || idev.cnf[i]!;
+  return devconfAll(idev)[i]! || idev.cnf[i]!;
 }
 
 /** IN_DEV_MAXCONF: the larger of conf/all and the device. */
 export function inDevMaxConf(idev: InDevice, i: number): number {
-  const a = idev.ns.devconfAll[i]!;
+  const a = devconfAll(idev)[i]!;
   const d = idev.cnf[i]!;
   return a > d ? a : d;
 }
 
 /** IN_DEV_ANDCONF: set on both. */
 export function inDevAndConf(idev: InDevice, i: number): number {
-  return idev.ns.devconfAll[i]! && idev.cnf[i]!;
+  return devconfAll(idev)[i]! && idev.cnf[i]!;
 }
 
 /** IN_DEV_FORWARD. */
@@ -275,12 +304,10 @@ export function ipDevFind(net: Net, addr: number): NetDevice | null {
 // ---------------------------------------------------------------------------------------------
 // Creation and destruction (inetdev_init, inetdev_destroy)
 
-/** inetdev_init(): gives the device its in_device, with conf copied from conf/default. */
+/** inetdev_init(): gives the device its in_device, following conf/default. */
 export function inetdevInit(dev: NetDevice): InDevice {
-  const ns = ipv4Net(dev.net);
-  const parms = arpGet(dev.net).parmsAlloc(dev);
-  const idev = new InDevice(dev, ns.devconfDflt, parms, ns);
-  devSetProtoData(dev, INET_PROTO_SLOT, idev);
+  const idev = new InDevice(dev);
+  dev.ipPtr = idev;
   if (dev.flags & IFF_UP) ipMcUp(idev);
   return idev;
 }
@@ -289,16 +316,16 @@ export function inetdevInit(dev: NetDevice): InDevice {
 export function inetdevDestroy(idev: InDevice): void {
   const dev = idev.dev;
   idev.dead = true;
-  idev.mcList = [];
+  idev.mcList = NO_GROUPS;
   while (idev.ifaList.length > 0) inetDelIfa(idev, idev.ifaList[0]!, false);
-  devSetProtoData(dev, INET_PROTO_SLOT, undefined);
-  arpGet(dev.net).parmsRelease(idev.arpParms);
+  dev.ipPtr = null;
+  if (idev.arpParms !== null) arpGet(dev.net).parmsRelease(idev.arpParms);
   arpIfdown(dev);
 }
 
 function ipMcUp(idev: InDevice): void {
   // Every IPv4 interface that is up belongs to the all-hosts group (ip_mc_up / igmp).
-  if (!idev.mcList.includes(0xe0000001)) idev.mcList.push(0xe0000001);
+  if (!idev.mcList.includes(0xe0000001)) idev.mcList = [...idev.mcList, 0xe0000001];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,8 +511,8 @@ export function inetdevEvent(event: number, info: NetdevNotifierInfo): number {
       if (inetdevValidMtu(dev.mtu) || dev.flags & IFF_LOOPBACK) {
         idev = inetdevInit(dev);
         if (dev.flags & IFF_LOOPBACK) {
-          idev.cnf[IPV4_DEVCONF_NOXFRM] = 1;
-          idev.cnf[IPV4_DEVCONF_NOPOLICY] = 1;
+          inDevConfSet(idev, IPV4_DEVCONF_NOXFRM, 1);
+          inDevConfSet(idev, IPV4_DEVCONF_NOPOLICY, 1);
         }
       }
     } else if (event === NETDEV_CHANGEMTU && inetdevValidMtu(dev.mtu)) {
@@ -520,7 +547,7 @@ export function inetdevEvent(event: number, info: NetdevNotifierInfo): number {
       }
       break;
     case NETDEV_DOWN:
-      idev.mcList = [];
+      idev.mcList = NO_GROUPS;
       break;
     case NETDEV_CHANGEMTU:
       if (inetdevValidMtu(dev.mtu)) break;

@@ -1,6 +1,6 @@
 // IPv4 input (net/ipv4/ip_input.c): ip_rcv header validation with its SNMP counters, routing
 // (ip_rcv_finish), options, and local delivery to raw sockets and transport protocols.
-import type { NetDevice } from "../netdevice/netdevice.js";
+import { devCoreStats, type NetDevice } from "../netdevice/netdevice.js";
 import type { PacketType } from "../netdevice/packet.js";
 import { consumeSkb, kfreeSkb, type SkBuff } from "../netdevice/skbuff.js";
 import { dropSkb } from "../netdevice/dev.js";
@@ -45,8 +45,7 @@ export const ipPacketType: PacketType = {
 export function ipRcv(skb: SkBuff, dev: NetDevice): void {
   const ns = ipv4Net(dev.net);
   if (skb.pktType === PACKET_OTHERHOST) {
-    const idev = inDevGet(dev);
-    if (idev !== null) idev.rxOtherhostDropped++;
+    devCoreStats(dev).rxOtherhostDropped++;
     ns.vnetMib[VNET_MIB_RX_OTHERHOST]!++;
     dropSkb(skb, "OTHERHOST");
     return;

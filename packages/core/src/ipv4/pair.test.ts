@@ -14,7 +14,7 @@ import { packetSocket } from "../socket/packet.js";
 import { arpGet, arpStats, procNetArp } from "../neigh/arp.js";
 import { NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_PROBE, NUD_REACHABLE, NUD_STALE, type Neighbour } from "../neigh/neighbour.js";
 import { neighDump } from "../neigh/api.js";
-import { inDevGet } from "./devinet.js";
+import { inDevArpParms, inDevGet } from "./devinet.js";
 import { ipv4Net, IPSTATS_MIB_INDELIVERS, IPSTATS_MIB_INRECEIVES, UDP_MIB_INDATAGRAMS, UDP_MIB_OUTDATAGRAMS } from "./netns.js";
 
 interface Topo {
@@ -136,7 +136,7 @@ describe("two namespaces over a pair", () => {
     k.runFor(10);
     const n = neigh(a, ea, "10.0.0.2")!;
     expect(n.nudState).toBe(NUD_REACHABLE);
-    const parms = inDevGet(ea)!.arpParms;
+    const parms = inDevArpParms(inDevGet(ea)!);
     // reachable_time is base_reachable_time (30 s) randomized into [15 s, 45 s).
     expect(parms.reachableTime).toBeGreaterThanOrEqual(15 * k.hz);
     expect(parms.reachableTime).toBeLessThan(45 * k.hz);

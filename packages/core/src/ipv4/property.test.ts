@@ -59,7 +59,7 @@ function snapshot(b: Net): { rx: number; e1: number; ipIn: number; e2: number; s
   let coreDrops = 0;
   for (const dev of b.devList()) {
     rx += dev.stats.rxPackets;
-    coreDrops += dev.coreRxDropped;
+    coreDrops += dev.coreStats?.rxDropped ?? 0;
   }
   rx += v[VNET_MIB_MC_LOOPBACK]!;
   const e1 = coreDrops + arp.inRequests + arp.inReplies + arp.inIgnored + arp.inErrors + v[VNET_MIB_RX_OTHERHOST]! + ip[IPSTATS_MIB_INRECEIVES]!;

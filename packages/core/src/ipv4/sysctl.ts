@@ -11,7 +11,8 @@ import { arpGet, procNetArp } from "../neigh/arp.js";
 import { neighRandReachTime, type NeighParms } from "../neigh/neighbour.js";
 import {
   DEVCONF_NAMES, inDevGet, IPV4_DEVCONF_ACCEPT_LOCAL, IPV4_DEVCONF_ACCEPT_REDIRECTS, IPV4_DEVCONF_BC_FORWARDING,
-  IPV4_DEVCONF_FORWARDING, IPV4_DEVCONF_MC_FORWARDING, IPV4_DEVCONF_ROUTE_LOCALNET, type InDevice,
+  IPV4_DEVCONF_FORWARDING, IPV4_DEVCONF_MC_FORWARDING, IPV4_DEVCONF_ROUTE_LOCALNET, InDevice, inDevArpParms,
+  inDevConfSet, inDevOwnArpParms,
 } from "./devinet.js";
 import {
   ICMP_MIB_CSUMERRORS, ICMP_MIB_INERRORS, ICMP_MIB_INMSGS, ICMP_MIB_OUTERRORS, ICMP_MIB_OUTMSGS, ICMP_MIB_RATELIMITGLOBAL,
@@ -45,7 +46,8 @@ function forwardChange(net: Net, on: number): void {
   ns.devconfDflt[IPV4_DEVCONF_FORWARDING] = on;
   for (const dev of net.devList()) {
     const idev = inDevGet(dev);
-    if (idev !== null) idev.cnf[IPV4_DEVCONF_FORWARDING] = on;
+    // inet_forward_change sets the entry on every device (the set bit is left alone).
+    if (idev !== null && idev.cnfSet !== null) idev.cnf[IPV4_DEVCONF_FORWARDING] = on;
   }
   fibGet(net).flushCache();
 }
@@ -63,22 +65,23 @@ export function devconfWrite(net: Net, which: "all" | "default" | InDevice, i: n
       ns.devconfDflt[i] = value;
       return;
     }
-    which.cnf[i] = value;
-    which.cnfSet[i] = 1;
+    inDevConfSet(which, i, value);
     fibGet(net).flushCache();
     return;
   }
   const arr = which === "all" ? ns.devconfAll : which === "default" ? ns.devconfDflt : which.cnf;
   const old = arr[i]!;
-  arr[i] = value;
-  if (which === "default") {
-    // devinet_copy_dflt_conf: devices that never set the entry follow the default.
+  if (which === "all") arr[i] = value;
+  else if (which === "default") {
+    arr[i] = value;
+    // devinet_copy_dflt_conf: devices that never set the entry follow the default (those still
+    // sharing conf/default see it already).
     for (const dev of net.devList()) {
       const idev = inDevGet(dev);
-      if (idev !== null && !idev.cnfSet[i]) idev.cnf[i] = value;
+      if (idev !== null && idev.cnfSet !== null && !idev.cnfSet[i]) idev.cnf[i] = value;
     }
-  } else if (which !== "all") {
-    which.cnfSet[i] = 1;
+  } else {
+    inDevConfSet(which, i, value);
   }
   if ((i === IPV4_DEVCONF_ACCEPT_LOCAL || i === IPV4_DEVCONF_ROUTE_LOCALNET) && value === 0 && old !== 0) fibGet(net).flushCache();
   if (i === IPV4_DEVCONF_BC_FORWARDING && value !== old) fibGet(net).flushCache();
@@ -169,19 +172,23 @@ function neighDir(which: string): VfsNode {
       }
       const e = NEIGH_PARMS.get(name);
       if (e === undefined) return null;
-      const parms = (): NeighParms => {
+      const parms = (): NeighParms | InDevice => {
         if (dflt) return tbl.parms;
         const dev = ctx.net.devices.get(which);
         const idev = dev === undefined ? null : inDevGet(dev);
         if (idev === null) throw new KernelError(EINVAL);
-        return idev.arpParms;
+        return idev;
       };
       return {
         mode: 0o644,
-        read: () => `${e.get(parms(), hz)}\n`,
+        read: () => {
+          const p = parms();
+          return `${e.get(p instanceof InDevice ? inDevArpParms(p) : p, hz)}\n`;
+        },
         write: (c, data) => {
           needAdmin(c);
-          const p = parms();
+          const w = parms();
+          const p = w instanceof InDevice ? inDevOwnArpParms(w) : w;
           e.set(p, sysctlInt(data, 0), hz);
           if (name.startsWith("base_reachable_time")) p.reachableTime = neighRandReachTime(tbl, p.baseReachableTime);
         },

@@ -21,7 +21,7 @@ import {
 } from "./neighbour.js";
 import { inetAddrType, RT_SCOPE_HOST, RT_SCOPE_LINK, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_UNICAST } from "../route/fib.js";
 import {
-  inDevForward, inDevGet, inDevMaxConf, inDevOrConf, inetConfirmAddr, inetSelectAddr, IPV4_DEVCONF_ARP_ACCEPT,
+  inDevArpParms, inDevForward, inDevGet, inDevMaxConf, inDevOrConf, inetConfirmAddr, inetSelectAddr, IPV4_DEVCONF_ARP_ACCEPT,
   IPV4_DEVCONF_ARP_ANNOUNCE, IPV4_DEVCONF_ARP_EVICT_NOCARRIER, IPV4_DEVCONF_ARP_IGNORE, IPV4_DEVCONF_DROP_GRATUITOUS_ARP,
   IPV4_DEVCONF_PROXY_ARP, IPV4_DEVCONF_ROUTE_LOCALNET, type InDevice,
 } from "../ipv4/devinet.js";
@@ -102,7 +102,7 @@ const arpOps: NeighOps = {
     const addr = n.key;
     n.type = inetAddrType(dev.net, addr);
     const idev = inDevGet(dev);
-    if (idev !== null) n.parms = idev.arpParms;
+    if (idev !== null) n.parms = inDevArpParms(idev);
     if (dev.headerOps === null) {
       n.nudState = NUD_NOARP;
       n.output = NEIGH_OUTPUT_DIRECT;

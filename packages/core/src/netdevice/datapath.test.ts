@@ -49,7 +49,7 @@ describe("transmit", () => {
     netifStopQueue(a);
     const rcs = [0, 1, 2, 3, 4].map(() => devQueueXmit(frame(a)));
     expect(rcs).toEqual([NET_XMIT_SUCCESS, NET_XMIT_SUCCESS, NET_XMIT_SUCCESS, NET_XMIT_DROP, NET_XMIT_DROP]);
-    expect(a.qdiscDrops).toBe(2);
+    expect(a.qdisc!.drops).toBe(2);
     expect(a.priv.sent).toBe(0);
     netifWakeQueue(a);
     expect(a.priv.sent).toBe(0);
@@ -63,7 +63,7 @@ describe("transmit", () => {
     devOpen(a);
     a.priv.busy = true;
     expect(devQueueXmit(frame(a))).toBe(NET_XMIT_SUCCESS);
-    expect(a.qdiscRequeues).toBe(1);
+    expect(a.qdisc!.requeues).toBe(1);
     expect(a.qdisc!.qlen).toBe(1);
     a.priv.busy = false;
     netifStopQueue(a);

@@ -16,7 +16,7 @@ import {
   NETREG_UNREGISTERING, PACKET_OUTGOING, RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_EXACT,
   IFF_NO_QUEUE, IFF_LIVE_RENAME_OK, IFF_LIVE_ADDR_CHANGE,
 } from "./constants.js";
-import { NetDevice, NetDeviceStats, type NetDeviceOps } from "./netdevice.js";
+import { devCoreStats, NetDevice, NetDeviceStats, type NetDeviceOps } from "./netdevice.js";
 import { kfreeSkb, SkbQueue, type SkBuff } from "./skbuff.js";
 import { Napi, NAPI_POLL_WEIGHT } from "./napi.js";
 import type { PacketType } from "./packet.js";
@@ -188,6 +188,9 @@ export function unregisterNetdevMany(devs: readonly NetDevice[]): void {
   for (const dev of list) netdevRunTodo(dev);
 }
 
+/** net_todo_list: unregistered devices waiting for their last reference, with their reminder timer. */
+const netTodo = new WeakMap<NetDevice, Timer<NetDevice>>();
+
 /** netdev_run_todo / netdev_wait_allrefs: frees now, or waits for the last devPut. */
 function netdevRunTodo(dev: NetDevice): void {
   // linkwatch_sync_dev: a pending carrier event holds a reference; settle it before waiting.
@@ -207,14 +210,17 @@ function netdevRunTodo(dev: NetDevice): void {
     if (seconds % 10 === 0) k.printk(`unregister_netdevice: waiting for ${d.name} to become free. Usage count = ${d.refcnt}`);
     k.scheduler.arm(t, k.scheduler.now + 1e9);
   }, dev);
-  dev.todoTimer = t;
+  netTodo.set(dev, t);
   k.scheduler.arm(t, k.scheduler.now + 1e9);
 }
 
 function netdevFree(dev: NetDevice): void {
   const k = dev.net.kernel;
-  if (dev.todoTimer !== null) k.scheduler.cancel(dev.todoTimer);
-  dev.todoTimer = null;
+  const t = netTodo.get(dev);
+  if (t !== undefined) {
+    k.scheduler.cancel(t);
+    netTodo.delete(dev);
+  }
   dev.regState = NETREG_UNREGISTERED;
   dev.state &= ~LINK_STATE_PRESENT;
   dev.ops.privDestructor?.(dev);
@@ -231,7 +237,7 @@ export function devHold(dev: NetDevice): void {
 export function devPut(dev: NetDevice): void {
   if (dev.refcnt <= 1) throw new Error(`dev_put: ${dev.name} reference count underflow`);
   dev.refcnt--;
-  if (dev.refcnt === 1 && dev.regState === NETREG_UNREGISTERING && dev.todoTimer !== null) netdevFree(dev);
+  if (dev.refcnt === 1 && dev.regState === NETREG_UNREGISTERING && netTodo.has(dev)) netdevFree(dev);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -616,9 +622,12 @@ export function devGetStats(dev: NetDevice, out: NetDeviceStats = new NetDeviceS
   } else {
     out.assign(dev.stats);
   }
-  out.rxDropped += dev.coreRxDropped;
-  out.txDropped += dev.coreTxDropped;
-  out.rxNohandler += dev.coreRxNohandler;
+  const core = dev.coreStats;
+  if (core !== null) {
+    out.rxDropped += core.rxDropped;
+    out.txDropped += core.txDropped;
+    out.rxNohandler += core.rxNohandler;
+  }
   return out;
 }
 
@@ -672,12 +681,12 @@ export function devQueueXmit(skb: SkBuff): number {
     // (sch_direct_xmit), as enqueue-then-dequeue would; a busy driver gets it queued back.
     if (xmitOne(skb, dev) === NETDEV_TX_BUSY) {
       q.enqueueHead(skb);
-      dev.qdiscRequeues++;
+      q.requeues++;
     }
     return NET_XMIT_SUCCESS;
   }
   if (q.qlen >= (dev.txQueueLen || 1)) {
-    dev.qdiscDrops++;
+    q.drops++;
     dropSkb(skb, "QDISC_DROP");
     return NET_XMIT_DROP;
   }
@@ -688,7 +697,7 @@ export function devQueueXmit(skb: SkBuff): number {
 
 /** A device down or a noqueue device that cannot take the packet: a tx drop, returning `ret`. */
 function xmitDrop(skb: SkBuff, dev: NetDevice, ret: number): number {
-  dev.coreTxDropped++;
+  devCoreStats(dev).txDropped++;
   dropSkb(skb, "DEV_READY");
   return ret;
 }
@@ -702,7 +711,7 @@ function qdiscRun(dev: NetDevice, q: SkbQueue): void {
     if (skb === null) return;
     if (xmitOne(skb, dev) === NETDEV_TX_BUSY) {
       q.enqueueHead(skb);
-      dev.qdiscRequeues++;
+      q.requeues++;
       return;
     }
     if (--quota === 0) {
@@ -776,7 +785,7 @@ export function netifRx(skb: SkBuff): number {
 /** The backlog is full (netdev_max_backlog): counted in softnet and the device, then dropped. */
 function backlogDrop(skb: SkBuff, dev: NetDevice, sd: Softnet): number {
   sd.dropped++;
-  dev.coreRxDropped++;
+  devCoreStats(dev).rxDropped++;
   dropSkb(skb, "CPU_BACKLOG");
   return NET_RX_DROP;
 }
@@ -859,8 +868,8 @@ function deliverPtypeBase(skb: SkBuff, dev: NetDevice, origDev: NetDevice, list:
       return;
     }
   }
-  if (exact) dev.coreRxNohandler++;
-  else dev.coreRxDropped++;
+  if (exact) devCoreStats(dev).rxNohandler++;
+  else devCoreStats(dev).rxDropped++;
   dropSkb(skb, "UNHANDLED_PROTO");
 }
 

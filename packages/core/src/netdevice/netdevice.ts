@@ -164,6 +164,15 @@ function addrBuf(): Uint8Array {
   return b;
 }
 
+/** dev->core_stats: drops counted by the core rather than the driver. */
+export class NetDeviceCoreStats {
+  rxDropped = 0;
+  txDropped = 0;
+  rxNohandler = 0;
+  /** Frames for another host dropped by ip_rcv. */
+  rxOtherhostDropped = 0;
+}
+
 /**
  * A network device (struct net_device). Create with `allocNetdev`, register with
  * `registerNetdev`. `priv` is the driver's private area (netdev_priv).
@@ -209,10 +218,8 @@ export class NetDevice<P = any> {
   group = 0;
 
   stats: NetDeviceStats = new NetDeviceStats();
-  /** Drops the core counted outside the driver (dev->core_stats). */
-  coreRxDropped = 0;
-  coreTxDropped = 0;
-  coreRxNohandler = 0;
+  /** Drops the core counted outside the driver (dev->core_stats): allocated on the first one. */
+  coreStats: NetDeviceCoreStats | null = null;
 
   regState: number = NETREG_UNINITIALIZED;
   /** Reference count; 1 belongs to the registration itself. */
@@ -224,13 +231,9 @@ export class NetDevice<P = any> {
   allmulti = 0;
   /** Jiffies of the last transmit (trans_start). */
   transStart = 0;
-  /** Queue length of the pfifo qdisc, when there is one. */
+  /** The pfifo qdisc while the device is up with tx_queue_len > 0 (its qstats in the queue). */
   qdisc: SkbQueue | null = null;
-  qdiscDrops = 0;
-  qdiscRequeues = 0;
   watchdogTimer: Timer<NetDevice> | null = null;
-  /** Set while an unregistered device waits for its last reference (netdev_wait_allrefs). */
-  todoTimer: Timer<NetDevice> | null = null;
   napiList: readonly Napi[] = NONE;
   /** Packet taps bound to this device only (ptype_all with dev). */
   ptypeAll: readonly PacketType[] = NONE;
@@ -239,8 +242,8 @@ export class NetDevice<P = any> {
   rxHandlerData: unknown = null;
   /** The master this device is enslaved to (bridge), if any. */
   master: NetDevice | null = null;
-  /** Per-protocol state hung off the device (in_device and friends): read `protoData[slot]`, write with devSetProtoData. */
-  protoData: readonly unknown[] = NONE;
+  /** dev->ip_ptr: the IPv4 layer's per-device state (its in_device), opaque down here. */
+  ipPtr: unknown = null;
 
   constructor(net: Net, name: string, priv: P, ops: NetDeviceOps<P>) {
     this.net = net;
@@ -259,9 +262,9 @@ export class NetDevice<P = any> {
   }
 }
 
-/** Stores a protocol's per-device state (dev->ip_ptr and friends) in `slot`. */
-export function devSetProtoData(dev: NetDevice, slot: number, value: unknown): void {
-  const data = dev.protoData === NONE ? [] : (dev.protoData as unknown[]);
-  data[slot] = value;
-  dev.protoData = data;
+
+
+/** dev_core_stats(): the device's core drop counters, allocated when the first drop is counted. */
+export function devCoreStats(dev: NetDevice): NetDeviceCoreStats {
+  return (dev.coreStats ??= new NetDeviceCoreStats());
 }

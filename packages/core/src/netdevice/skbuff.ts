@@ -279,6 +279,10 @@ export class SkbQueue {
   head: SkBuff | null = null;
   tail: SkBuff | null = null;
   qlen = 0;
+  /** Packets refused for lack of room (qstats.drops), when the queue is a qdisc. */
+  drops = 0;
+  /** Packets handed back by a busy driver and queued again (qstats.requeues). */
+  requeues = 0;
 
   enqueue(skb: SkBuff): void {
     skb.next = null;
