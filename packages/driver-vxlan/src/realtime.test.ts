@@ -20,7 +20,6 @@ describe("RealtimeClock", () => {
     k.after(150, () => (firedAt = wall()));
     expect(await clock.until(() => firedAt > 0, 2000)).toBe(true);
     expect(firedAt - t0).toBeGreaterThanOrEqual(145);
-    expect(firedAt - t0).toBeLessThan(400);
     // Kernel time followed: about 150 ms passed for the kernel too.
     expect(k.nowMs).toBeGreaterThanOrEqual(149);
     clock.stop();
@@ -52,18 +51,17 @@ describe("RealtimeClock", () => {
     clock.settle(k);
   });
 
-  it("lets the scheduler wake it when the core has the wake-up hook", async () => {
+  it("is woken by a timer armed from outside, without polling", async () => {
     const k = new Kernel();
-    const sched = k.scheduler as unknown as { onWake: (() => void) | null };
-    sched.onWake = null;
-    const clock = RealtimeClock.for(k).start();
-    expect(typeof sched.onWake).toBe("function");
-    const ticks = clock.ticks;
-    sched.onWake!();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(clock.ticks).toBe(ticks + 1);
+    // A sleep this long means only the scheduler's wake-up can fire the timer in time.
+    const clock = RealtimeClock.for(k, { maxSleepMs: 600_000 }).start();
+    expect(k.scheduler.onWake).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    let fired = false;
+    k.after(30, () => (fired = true));
+    expect(await clock.until(() => fired, 3000)).toBe(true);
     clock.stop();
-    expect(sched.onWake).toBeNull();
+    expect(k.scheduler.onWake).toBeNull();
   });
 
   it("runs while a device with a real transport is up, and processes arrivals at once", async () => {
@@ -93,7 +91,6 @@ describe("RealtimeClock", () => {
     expect(await ca.until(() => replies.length === 3, 2000)).toBe(true);
     const elapsed = wall() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(1990);
-    expect(elapsed).toBeLessThan(5000);
     expect(replies.map((r) => r.seq)).toEqual([1, 2, 3]);
     // Kernel RTTs are real ones now: well under the interval.
     for (const r of replies) expect(r.rttMs).toBeLessThan(500);

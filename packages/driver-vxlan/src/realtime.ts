@@ -4,22 +4,28 @@
  * `ping -i 1` to wait one real second. A RealtimeClock runs the scheduler from the host's
  * timers, keeping kernel time equal to wall time since start:
  *
- * - it sleeps until the next kernel timer is due (at most `maxSleepMs`, so work queued from
- *   outside without a `kick()` is still picked up), then runs everything due by now;
+ * - it sleeps until the next kernel timer is due, then runs everything due by now. A timer armed
+ *   from outside a run that becomes the earliest wakes it at once (the scheduler's `onWake`);
  * - `kick()` runs the kernel as soon as the current host callback returns: drivers call it when a
- *   datagram arrives, so received packets are processed in microseconds, in batches;
+ *   datagram arrives, so received packets are processed in microseconds, in batches. Work queued
+ *   from the host without a kick (a packet sent from a host callback) is picked up within
+ *   `maxSleepMs`, the longest the clock ever sleeps;
  * - it never moves kernel time backwards: if someone ran virtual time ahead, the clock continues
  *   from there.
  *
  * Devices whose transport is `realtime` acquire the kernel's clock while open, so a kernel with a
- * real socket follows the wall clock without anyone asking. Platform-neutral (host `setTimeout`).
+ * real socket follows the wall clock without anyone asking. The same clock is what `vnet
+ * --realtime` and `vnet up` run the kernel on. Platform-neutral (host `setTimeout`).
  */
 import type { Kernel } from "@vnet/core";
 
 export interface RealtimeClockOptions {
   /** The wall clock, in milliseconds (default `performance.now`). */
   now?: (() => number) | undefined;
-  /** The longest host sleep between two looks at the scheduler, in ms (default 10). */
+  /**
+   * The longest host sleep between two looks at the scheduler, in ms (default 100): a safety net
+   * for work queued from the host without `kick()`. Timers and arrivals wake the clock anyway.
+   */
   maxSleepMs?: number | undefined;
 }
 
@@ -46,15 +52,6 @@ const defer: (fn: () => void) => void = host.setImmediate !== undefined
 
 const clocks = new WeakMap<Kernel, RealtimeClock>();
 
-/**
- * The wake-up hook proposed for the core's Scheduler: called, outside a run, when a timer becomes
- * the earliest or softirq work is raised. When the core has it, the clock re-arms at once instead
- * of noticing within maxSleepMs.
- */
-interface WakeableScheduler {
-  onWake?: (() => void) | null | undefined;
-}
-
 interface Waiter {
   pred: () => boolean;
   done: (ok: boolean) => void;
@@ -69,12 +66,12 @@ export class RealtimeClock {
   private wall0 = 0;
   private kernel0 = 0;
   private handle: unknown = null;
+  /** Wall ms the host timer fires at, while `handle` is armed. */
+  private handleAt = 0;
   private kickPending = false;
   private active = false;
   private explicit = false;
   private users = 0;
-  /** The scheduler wakes us (core with Scheduler.onWake): polling is only a safety net then. */
-  private hooked = false;
   private readonly waiters: Set<Waiter> = new Set();
   /** Host wake-ups so far (timer, kick or settle): for tests and benchmarks. */
   ticks = 0;
@@ -82,7 +79,7 @@ export class RealtimeClock {
   constructor(kernel: Kernel, opts: RealtimeClockOptions = {}) {
     this.kernel = kernel;
     this.now = opts.now ?? wallNow;
-    this.maxSleepMs = opts.maxSleepMs ?? 10;
+    this.maxSleepMs = opts.maxSleepMs ?? 100;
   }
 
   /** The kernel's clock (created on first use). Options apply only when it is created. */
@@ -175,11 +172,11 @@ export class RealtimeClock {
   sleep(ms: number): Promise<void> {
     this.acquire();
     return new Promise<void>((resolve) => {
+      // Armed outside a run, the timer wakes the clock through the scheduler's onWake.
       this.kernel.after(ms, () => {
         this.release();
         resolve();
       });
-      this.rearm();
     });
   }
 
@@ -200,17 +197,15 @@ export class RealtimeClock {
     this.active = true;
     this.wall0 = this.now();
     this.kernel0 = this.kernel.scheduler.now;
-    const s = this.kernel.scheduler as unknown as WakeableScheduler;
-    this.hooked = "onWake" in s;
-    if (this.hooked) s.onWake = this.onWake;
+    this.kernel.scheduler.onWake = this.onWake;
     this.rearm();
   }
 
   private pause(): void {
     if (!this.active) return;
     this.active = false;
-    const s = this.kernel.scheduler as unknown as WakeableScheduler;
-    if (s.onWake === this.onWake) s.onWake = null;
+    const sched = this.kernel.scheduler;
+    if (sched.onWake === this.onWake) sched.onWake = null;
     if (this.handle !== null) host.clearTimeout(this.handle);
     this.handle = null;
   }
@@ -234,14 +229,26 @@ export class RealtimeClock {
     if (this.active) this.rearm();
   }
 
-  /** Sleeps until the next kernel timer is due, or maxSleepMs. */
+  /**
+   * Sleeps until the next kernel timer is due (at once with softirq work pending), at most
+   * maxSleepMs. A host timer already due no later is kept: waking early only re-arms, while a
+   * setTimeout per kick would cost more than the batch it runs.
+   */
   private rearm(): void {
-    if (this.handle !== null) host.clearTimeout(this.handle);
     const k = this.kernel;
-    const next = k.scheduler.nextTime();
-    let delay = this.hooked ? 1000 : this.maxSleepMs;
-    if (k.softnet.pending) delay = 0;
-    else if (next !== Infinity) delay = Math.min(delay, this.wall0 + (next - this.kernel0) / 1e6 - this.now());
-    this.handle = host.setTimeout(this.onTimer, Math.max(0, delay));
+    const now = this.now();
+    let at = now;
+    if (!k.softnet.pending) {
+      at = now + this.maxSleepMs;
+      const next = k.scheduler.nextTime();
+      if (next !== Infinity) at = Math.min(at, this.wall0 + (next - this.kernel0) / 1e6);
+    }
+    if (this.handle !== null) {
+      if (this.handleAt <= at) return;
+      host.clearTimeout(this.handle);
+    }
+    this.handleAt = at;
+    // Rounded up: a host timer that fires before the kernel timer is due would only re-arm.
+    this.handle = host.setTimeout(this.onTimer, Math.max(0, Math.ceil(at - now)));
   }
 }

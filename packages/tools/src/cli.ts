@@ -5,6 +5,7 @@
  *
  *   vnet [OPTIONS] run FILE [-i]      run FILE; -i: then stay interactive
  *   vnet [OPTIONS] shell [FILE]       interactive (after FILE, if given)
+ *   vnet [OPTIONS] up FILE            run FILE, then serve in real time until SIGINT or SIGTERM
  *   vnet [OPTIONS] -c 'LINE'          run one line
  * OPTIONS: --seed N, --hz N, --realtime, --user NAME, --hostname NAME
  */
@@ -12,20 +13,26 @@ import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Kernel } from "@vnet/core";
-import { RealtimeClock, VirtualClock } from "./shell/clock.js";
+import { VirtualClock, type ClockDriver } from "./shell/clock.js";
 import { Shell } from "./shell/shell.js";
+import { bundledModules } from "./commands/modules/registry.js";
 import { NodeFiles } from "./node/files.js";
 import { interactive } from "./node/interactive.js";
+import { hostModules, kernelDown, shutdownSignal, startRealtime, vxlanSocketsReady, type ShutdownSignal } from "./node/host.js";
 
 const USAGE = `usage: vnet [OPTIONS] run FILE [-i]
        vnet [OPTIONS] shell [FILE]
+       vnet [OPTIONS] up FILE
        vnet [OPTIONS] -c LINE
 FILE is a script of shell lines (# comments, a leading '-' lets a line fail), a bundled script
 name (vnet run --list), or a .js/.mjs/.ts module whose default export is (kernel, sh) => ...
+up runs FILE in real time, then keeps the kernel serving traffic until SIGINT or SIGTERM; it then
+closes every device (and socket) and exits 0. A failing FILE exits as run does.
 OPTIONS:
   --seed N         seed of the kernel's PRNG (default 1)
   --hz N           jiffies per second (default 100)
-  --realtime       kernel time follows the wall clock (default: virtual time)
+  --realtime       kernel time follows the wall clock, and vxlan uses the host's UDP sockets
+                   (default: virtual time, vxlan over the kernel's own UDP; always on for up)
   --user NAME      start as NAME instead of root (no CAP_NET_ADMIN)
   --hostname NAME  the kernel's host name (default vnet)
   -h, --help       this text
@@ -36,7 +43,7 @@ const MODULE_EXTS = new Set([".js", ".mjs", ".cjs", ".ts", ".mts"]);
 const scriptsDir = fileURLToPath(new URL("../scripts/", import.meta.url));
 
 interface Cli {
-  mode: "run" | "shell" | "line" | "list";
+  mode: "run" | "shell" | "up" | "line" | "list";
   file: string | undefined;
   line: string | undefined;
   then: boolean;
@@ -78,13 +85,17 @@ function parseArgs(argv: readonly string[]): Cli | "help" | "version" {
     else if (a === "--list" && command === "run") cli.mode = "list";
     else if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown option ${a}`);
     else if (command === undefined && cli.mode !== "line") {
-      if (a !== "run" && a !== "shell") throw new UsageError(`unknown command '${a}'`);
+      if (a !== "run" && a !== "shell" && a !== "up") throw new UsageError(`unknown command '${a}'`);
       command = a;
       cli.mode = a;
     } else if (cli.file === undefined && command !== undefined) cli.file = a;
     else throw new UsageError(`unexpected argument '${a}'`);
   }
-  if (cli.mode === "run" && cli.file === undefined) throw new UsageError("run: missing FILE");
+  if ((cli.mode === "run" || cli.mode === "up") && cli.file === undefined) throw new UsageError(`${cli.mode}: missing FILE`);
+  if (cli.mode === "up") {
+    if (cli.then) throw new UsageError("up: -i is for run");
+    cli.realtime = true;
+  }
   return cli;
 }
 
@@ -150,14 +161,33 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const isTTY = process.stdin.isTTY === true;
-  const clock = cli.realtime ? new RealtimeClock() : new VirtualClock();
+  // Real time is the kernel's own clock, running from now on (the one a VXLAN socket would start).
+  const clock: ClockDriver = cli.realtime ? startRealtime(kernel) : new VirtualClock();
   const shell = new Shell(kernel, {
     clock,
     files: new NodeFiles(),
     user: cli.user,
     interactive: cli.mode === "shell" && cli.file === undefined ? isTTY : false,
     output: (fd, text) => (fd === 1 ? process.stdout : process.stderr).write(text),
+    modules: cli.realtime ? hostModules(bundledModules) : bundledModules,
   });
+  // Signals are taken before FILE runs, so that `up` also shuts down cleanly while starting.
+  const signal = cli.mode === "up" ? shutdownSignal() : null;
+  // A stop asked for while FILE runs interrupts what it waits for (a `sleep`, a ping).
+  void signal?.received.then(() => {
+    if (shell.interrupt()) shell.clock.settle(kernel);
+  });
+  try {
+    return await session(cli, kernel, shell, signal, isTTY);
+  } finally {
+    signal?.off();
+    // Real time holds host resources (the clock's timer, sockets): give them back.
+    if (cli.realtime) for (const line of kernelDown(kernel)) process.stderr.write(`vnet: shutdown: ${line}\n`);
+  }
+}
+
+/** Runs what the command line asks for; returns the exit status. */
+async function session(cli: Cli, kernel: Kernel, shell: Shell, signal: ShutdownSignal | null, isTTY: boolean): Promise<number> {
   let status = 0;
   if (cli.mode === "line") {
     status = await shell.run(cli.line!);
@@ -175,10 +205,37 @@ async function main(argv: readonly string[]): Promise<number> {
       const text = path === "-" ? readFileSync(0, "utf8") : readFileSync(path, "utf8");
       status = (await shell.runScript(text, cli.file)).status;
     }
+    if (cli.mode === "up") return status === 0 ? serve(cli.file, kernel, signal!) : status;
     if (!(cli.mode === "shell" || cli.then)) return status;
   }
   shell.interactive = isTTY;
-  return interactive(shell, cli.realtime ? () => clock.settle(kernel) : null);
+  return interactive(shell, cli.realtime ? () => shell.clock.settle(kernel) : null);
+}
+
+/**
+ * `vnet up`: once the tunnels' sockets are bound, says so on stderr and serves in real time until
+ * SIGINT or SIGTERM. A stop asked for is a clean shutdown, so the status is 0, as daemons exit.
+ */
+async function serve(file: string, kernel: Kernel, signal: ShutdownSignal): Promise<number> {
+  const ready = vxlanSocketsReady(kernel).then(
+    () => null,
+    (e: unknown) => (e instanceof Error ? e.message : String(e)),
+  );
+  const first = await Promise.race([ready, signal.received.then(() => "signal" as const)]);
+  if (first === "signal") return 0;
+  if (first !== null) {
+    process.stderr.write(`vnet: ${first}\n`);
+    return 1;
+  }
+  process.stderr.write(`vnet: ${file} is up (pid ${process.pid}); SIGINT or SIGTERM stops it\n`);
+  // A pending promise does not keep Node running; the clock's timer would, but say it plainly.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  try {
+    await signal.received;
+  } finally {
+    clearInterval(keepAlive);
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -70,6 +70,40 @@ describe("kernel clock", () => {
     expect(k.nowMs).toBe(0);
   });
 
+  it("wakes its host loop when a timer armed outside a run becomes the earliest", () => {
+    const k = new Kernel();
+    const s = k.scheduler;
+    expect(s.onWake).toBeNull();
+    const wakes: number[] = [];
+    s.onWake = () => wakes.push(s.nextTime());
+    const late = k.after(50, () => {});
+    k.after(80, () => {}); // not the earliest: the host loop already sleeps less than that
+    const early = k.after(20, () => {
+      // Inside a run the runner looks at nextTime() itself: no wake-up.
+      k.after(1, () => {});
+    });
+    expect(wakes).toEqual([50e6, 20e6]);
+    k.runFor(25);
+    expect(wakes).toEqual([50e6, 20e6]);
+    expect(early.pending).toBe(false);
+    // Re-arming the pending timer earlier is a new earliest; cancelling one wakes nobody.
+    k.scheduler.arm(late, s.now + 10e6);
+    expect(wakes).toEqual([50e6, 20e6, 35e6]);
+    k.delTimer(late);
+    expect(wakes.length).toBe(3);
+    // A run that ended by an exception still counts as over.
+    k.after(1, () => {
+      throw new Error("timer bug");
+    });
+    wakes.length = 0;
+    expect(() => k.runFor(5)).toThrow("timer bug");
+    k.after(1, () => {});
+    expect(wakes.length).toBe(1);
+    s.onWake = null;
+    k.after(0, () => {});
+    expect(wakes.length).toBe(1);
+  });
+
   it("gives the same random sequence for the same seed", () => {
     const a = new Prng(42);
     const b = new Prng(42);

@@ -39,6 +39,13 @@ export class Scheduler {
   private softirq: PendingWork | null = null;
   /** Pending timers that are not deferrable. */
   private active = 0;
+  /** Inside runUntil/runIdle: the caller runs the queue, nobody needs waking. */
+  private running = false;
+  /**
+   * Called, outside a run, when a timer becomes the earliest pending one: a host loop that sleeps
+   * until nextTime() (RealtimeClock) re-arms at once instead of polling. Null: one field test.
+   */
+  onWake: (() => void) | null = null;
   /** The last jiffiesAt() answer and what it was computed from. */
   private jiffiesNs = -1;
   private jiffiesPer = 0;
@@ -73,6 +80,7 @@ export class Scheduler {
     this.heap.push(t);
     if (!t.deferrable) this.active++;
     this.up(t.index);
+    if (this.onWake !== null && t.index === 0 && !this.running) this.onWake();
   }
 
   /** Disarms `t`; returns whether it was pending (del_timer). */
@@ -108,37 +116,49 @@ export class Scheduler {
    * returns true. Returns true when stopped by the predicate.
    */
   runUntil(until: number, stop?: () => boolean): boolean {
-    const soft = this.softirq;
-    for (;;) {
-      if (soft !== null && soft.pending) {
-        soft.run();
-        continue;
+    const outer = this.running;
+    this.running = true;
+    try {
+      const soft = this.softirq;
+      for (;;) {
+        if (soft !== null && soft.pending) {
+          soft.run();
+          continue;
+        }
+        if (stop !== undefined && stop()) return true;
+        const t = this.heap[0];
+        if (t === undefined || t.when > until) break;
+        this.remove(t);
+        if (t.when > this.now) this.now = t.when;
+        t.fn(t.data);
       }
-      if (stop !== undefined && stop()) return true;
-      const t = this.heap[0];
-      if (t === undefined || t.when > until) break;
-      this.remove(t);
-      if (t.when > this.now) this.now = t.when;
-      t.fn(t.data);
+      if (until !== Infinity && until > this.now) this.now = until;
+      return false;
+    } finally {
+      this.running = outer;
     }
-    if (until !== Infinity && until > this.now) this.now = until;
-    return false;
   }
 
   /** Runs until nothing but deferrable timers is left (or `stop` says so). */
   runIdle(stop?: () => boolean): boolean {
-    const soft = this.softirq;
-    for (;;) {
-      if (soft !== null && soft.pending) {
-        soft.run();
-        continue;
+    const outer = this.running;
+    this.running = true;
+    try {
+      const soft = this.softirq;
+      for (;;) {
+        if (soft !== null && soft.pending) {
+          soft.run();
+          continue;
+        }
+        if (stop !== undefined && stop()) return true;
+        if (this.active === 0) return false;
+        const t = this.heap[0]!;
+        this.remove(t);
+        if (t.when > this.now) this.now = t.when;
+        t.fn(t.data);
       }
-      if (stop !== undefined && stop()) return true;
-      if (this.active === 0) return false;
-      const t = this.heap[0]!;
-      this.remove(t);
-      if (t.when > this.now) this.now = t.when;
-      t.fn(t.data);
+    } finally {
+      this.running = outer;
     }
   }
 

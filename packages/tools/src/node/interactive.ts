@@ -31,8 +31,11 @@ function loadHistory(file: string | null): string[] {
   }
 }
 
-/** Runs the shell until `exit` or end of input; returns the status to exit with. */
-export async function interactive(shell: Shell, tick: (() => void) | null): Promise<number> {
+/**
+ * Runs the shell until `exit` or end of input; returns the status to exit with. `settle` (real
+ * time) runs what is due after Ctrl-C, so the wait for the interrupted job ends at once.
+ */
+export async function interactive(shell: Shell, settle: (() => void) | null): Promise<number> {
   const file = historyFile();
   const rl = createInterface({
     input: process.stdin,
@@ -59,14 +62,13 @@ export async function interactive(shell: Shell, tick: (() => void) | null): Prom
   rl.on("SIGINT", () => {
     if (busy) {
       process.stdout.write("^C");
-      shell.interrupt();
+      if (shell.interrupt()) settle?.();
       return;
     }
     process.stdout.write("^C\n");
     rl.write(null, { ctrl: true, name: "u" });
     prompt();
   });
-  const ticker = tick === null ? null : setInterval(tick, 10);
   prompt();
   try {
     for await (const line of rl) {
@@ -77,7 +79,6 @@ export async function interactive(shell: Shell, tick: (() => void) | null): Prom
       prompt();
     }
   } finally {
-    if (ticker !== null) clearInterval(ticker);
     rl.close();
     const hist = (rl as unknown as { history?: string[] }).history;
     if (file !== null && hist !== undefined) {

@@ -3,6 +3,7 @@
  * path is synchronous; only this edge awaits, between slices, so Ctrl-C and the terminal get in.
  */
 import type { Kernel } from "@vnet/core";
+import { RealtimeClock as KernelRealtimeClock } from "@vnet/driver-vxlan";
 
 /** What `wait` ended on. */
 export type WaitResult = "done" | "idle" | "timeout";
@@ -58,37 +59,17 @@ export class VirtualClock implements ClockDriver {
   }
 }
 
-/** Real time: kernel time follows the wall clock (for talking to the outside, or for watching). */
+/**
+ * Real time: kernel time follows the wall clock while the shell waits. It is the kernel's own
+ * RealtimeClock (the one a real VXLAN socket starts), so there is one notion of real time; to keep
+ * it running between commands too, start it: `KernelRealtimeClock.for(kernel).start()`.
+ */
 export class RealtimeClock implements ClockDriver {
-  private wall0 = -1;
-  private kernel0 = 0;
-
-  /** Kernel time (ns) that corresponds to now on the wall clock. */
-  private target(kernel: Kernel): number {
-    if (this.wall0 < 0) {
-      this.wall0 = now();
-      this.kernel0 = kernel.scheduler.now;
-    }
-    return this.kernel0 + (now() - this.wall0) * 1e6;
-  }
-
   settle(kernel: Kernel): void {
-    const t = this.target(kernel);
-    if (t > kernel.scheduler.now) kernel.scheduler.runUntil(t);
-    else kernel.runFor(0);
+    KernelRealtimeClock.for(kernel).settle();
   }
 
-  async wait(kernel: Kernel, pred: () => boolean, ms: number): Promise<WaitResult> {
-    const sched = kernel.scheduler;
-    const end = ms === Infinity ? Infinity : Math.max(sched.now, this.target(kernel)) + ms * 1e6;
-    for (;;) {
-      const target = Math.min(end, this.target(kernel));
-      sched.runUntil(target, pred);
-      if (pred()) return "done";
-      if (target >= end) return "timeout";
-      const next = Math.min(sched.nextTime(), end);
-      const delayMs = Math.max(0, Math.min(50, (next - sched.now) / 1e6));
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
+  wait(kernel: Kernel, pred: () => boolean, ms: number): Promise<WaitResult> {
+    return KernelRealtimeClock.for(kernel).wait(kernel, pred, ms);
   }
 }
