@@ -3,26 +3,27 @@
  * addresses are rewritten, and it lands in the peer's receive queue. Then a receive interrupt is
  * raised on the peer and a transmit-complete interrupt on the sender.
  */
-import { inetChecksum, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { copyView, inetChecksum, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
-import { copyBytes, snullEnqueueBuf, type SnullPacket } from "./pool.js";
+import { snullEnqueueBuf, type SnullPacket } from "./pool.js";
 import type { SnullPriv } from "./priv.js";
 
 /**
  * Toggles the low bit of the third octet of the IPv4 source and destination and recomputes the
- * header checksum. Like the book, it never looks at the EtherType or the version: whatever the
- * frame carries, octets 28 and 32 are flipped and octets 24-25 overwritten (non-IP frames are
- * corrupted). The checksum covers ihl*4 octets, read as at least 20 and at most what the frame
- * holds; `len` is at least ETH_ZLEN, so the fixed header always fits.
+ * header checksum, for the frame of `len` octets at `buf[off]`. Like the book, it never looks at
+ * the EtherType or the version: whatever the frame carries, octets 28 and 32 are flipped and
+ * octets 24-25 overwritten (non-IP frames are corrupted). The checksum covers ihl*4 octets, read
+ * as at least 20 and at most what the frame holds; `len` is at least ETH_ZLEN, so the fixed
+ * header always fits.
  */
-export function snullFlipIpv4(buf: Uint8Array, len: number): void {
-  const ih = IPV4_OFF;
+export function snullFlipIpv4(buf: Uint8Array, len: number, off = 0): void {
+  const ih = off + IPV4_OFF;
   buf[ih + 14] = buf[ih + 14]! ^ 1; // saddr, third octet
   buf[ih + 18] = buf[ih + 18]! ^ 1; // daddr, third octet
   let hlen = (buf[ih]! & 0x0f) << 2;
   if (hlen < IPV4_HLEN) hlen = IPV4_HLEN;
-  if (ih + hlen > len) hlen = len - ih;
+  if (IPV4_OFF + hlen > len) hlen = len - IPV4_OFF;
   buf[ih + 10] = 0;
   buf[ih + 11] = 0;
   const check = inetChecksum(buf, ih, hlen);
@@ -30,19 +31,19 @@ export function snullFlipIpv4(buf: Uint8Array, len: number): void {
   buf[ih + 11] = check & 0xff;
 }
 
-
 /** snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. */
 export function snullHwTx(priv: SnullPriv, skb: SkBuff, pkt: SnullPacket, dest: NetDevice<SnullPriv>): void {
   const len = skb.len;
-  const data = pkt.data;
-  copyBytes(data, 0, skb.head, skb.data, len);
+  const buf = pkt.skb;
+  const at = buf.data;
+  copyView(buf.head, buf.view, at, skb.head, skb.view, skb.data, len);
   let datalen = len;
   if (len < ETH_ZLEN) {
-    data.fill(0, len, ETH_ZLEN);
+    buf.head.fill(0, at + len, at + ETH_ZLEN);
     datalen = ETH_ZLEN;
   }
   pkt.datalen = datalen;
-  snullFlipIpv4(data, datalen);
+  snullFlipIpv4(buf.head, datalen, at);
 
   // First a receive interrupt on the twin, then transmit-done on the sender.
   const dpriv = dest.priv;

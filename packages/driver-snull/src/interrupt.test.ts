@@ -1,19 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { netifQueueStopped, type Napi } from "@vnet/core";
-import { boot, ipId, ipv4, sendIp, stats } from "./test-helpers.js";
+import { afterInterrupt, boot, ipId, ipv4, sendIp, stats } from "./test-helpers.js";
 import type { SnullPriv } from "./priv.js";
 
 const packet = (id: number) => ipv4({ src: "192.168.0.1", dst: "192.168.0.2", id });
 
-/** Records what the receive queue holds after each interrupt of `priv`. */
+/** Records what the receive queue holds after each interrupt handled on `priv`'s device. */
 function countInterrupts(priv: SnullPriv): number[] {
   const after: number[] = [];
+  afterInterrupt(priv, () => after.push(priv.rxQueueLen));
+  return after;
+}
+
+/** Counts the firings of `priv`'s interrupt line (scheduler events). */
+function countFirings(priv: SnullPriv): { n: number } {
+  const count = { n: 0 };
   const fire = priv.irq.fn;
   priv.irq.fn = (p) => {
+    count.n++;
     fire(p);
-    after.push(p.rxQueueLen);
   };
-  return after;
+  return count;
 }
 
 /** Records the work each poll of `napi` reports. */
@@ -51,6 +58,24 @@ describe("interrupts", () => {
     k.runFor(1);
     expect(queued).toEqual([2, 1, 0]);
     expect(ip.map(ipId)).toEqual([0, 1, 2]);
+  });
+
+  it("raised while the line is asserted, join it: a burst is one scheduler event, still one handler run per interrupt", () => {
+    const { k, sn0, sn1, ip } = boot();
+    const rxLine = countFirings(sn1.priv);
+    const txLine = countFirings(sn0.priv);
+    const rxRuns = countInterrupts(sn1.priv);
+    const txRuns = countInterrupts(sn0.priv);
+    for (let i = 0; i < 3; i++) sendIp(sn0, packet(i));
+    expect(sn1.priv.rxIrqs).toBe(3);
+    expect(sn0.priv.txIrqs).toBe(3);
+    k.runFor(0);
+    expect(rxLine.n).toBe(1);
+    expect(txLine.n).toBe(1);
+    expect(rxRuns).toEqual([2, 1, 0]);
+    expect(txRuns).toHaveLength(3);
+    expect(ip.map(ipId)).toEqual([0, 1, 2]);
+    expect(stats(sn0)).toMatchObject({ txPackets: 3, txBytes: 180 });
   });
 
   it("NAPI mode: interrupts masked, polls of weight 2, unmasked when a poll ends under budget", () => {

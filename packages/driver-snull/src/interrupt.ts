@@ -1,9 +1,11 @@
 /**
- * Simulated interrupts. Raising one sets a bit the handler will read from the status word and
- * arms the device's interrupt timer at the current instant, so handlers run from the kernel's
- * scheduler, never from inside the transmit call. Each raise is one interrupt (the book's handlers
- * run once per frame); a receive and a transmit-complete interrupt pending together are delivered
- * in one call, as one status word.
+ * Simulated interrupts. Raising one counts it in the device's interrupt status and, unless the
+ * line is already asserted, arms the device's interrupt timer at the current instant: handlers run
+ * from the kernel's scheduler, never from inside the transmit call. Interrupts raised while the
+ * line is asserted join it, as on real hardware, so a burst costs one scheduler event. When the
+ * line fires, the handler runs once per status word it latches, back to back until none is left:
+ * each raise is still one interrupt (the book's handlers run once per frame), and a receive and a
+ * transmit-complete interrupt pending together are delivered in one status word.
  */
 import { consumeSkb, napiSchedule } from "@vnet/core";
 import { ETH_ZLEN, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
@@ -21,20 +23,20 @@ export function snullRaise(priv: SnullPriv, bits: number): void {
   }
 }
 
-/** The interrupt line fires: latch one of each pending interrupt into the status word, run the handler. */
+/** The interrupt line fires: latch one of each pending interrupt into the status word, run the handler, repeat. */
 export function snullIrqFire(priv: SnullPriv): void {
-  if (priv.rxIrqs > 0) {
-    priv.rxIrqs--;
-    // Spurious once a poll has taken its frame: the status register would read clear.
-    if (priv.rxQueueLen > 0) priv.status |= SNULL_RX_INTR;
+  while (priv.rxIrqs > 0 || priv.txIrqs > 0) {
+    if (priv.rxIrqs > 0) {
+      priv.rxIrqs--;
+      // Spurious once a poll has taken its frame: the status register would read clear.
+      if (priv.rxQueueLen > 0) priv.status |= SNULL_RX_INTR;
+    }
+    if (priv.txIrqs > 0) {
+      priv.txIrqs--;
+      priv.status |= SNULL_TX_INTR;
+    }
+    priv.drv.interrupt(priv);
   }
-  if (priv.txIrqs > 0) {
-    priv.txIrqs--;
-    priv.status |= SNULL_TX_INTR;
-  }
-  const k = priv.drv.kernel;
-  if (priv.rxIrqs > 0 || priv.txIrqs > 0) k.modTimer(priv.irq, k.jiffies);
-  priv.drv.interrupt(priv);
 }
 
 /** Forgets pending interrupts (the device stops). */

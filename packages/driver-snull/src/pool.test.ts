@@ -1,33 +1,47 @@
 import { describe, expect, it } from "vitest";
-import { devClose, devOpen, netifQueueStopped } from "@vnet/core";
-import { boot, ipId, ipv4, sendIp, stats } from "./test-helpers.js";
+import { devClose, devOpen, netifQueueStopped, type SkBuff } from "@vnet/core";
+import { afterInterrupt, boot, ipId, ipv4, sendIp, stats } from "./test-helpers.js";
 
 const packet = (id: number) => ipv4({ src: "192.168.0.1", dst: "192.168.0.2", id });
 
 describe("the packet pool", () => {
   it("stops the queue with \"Pool empty\" when the last buffer goes, and wakes it when one comes back", () => {
     const { k, sn0, sn1, ip } = boot({ pool_size: 4 });
-    for (let i = 0; i < 6; i++) sendIp(sn0, packet(i));
-    // Four frames went to the hardware; two wait in the qdisc. No interrupt has run yet.
+    for (let i = 0; i < 10; i++) sendIp(sn0, packet(i));
+    // Four frames went to the hardware; six wait in the qdisc. No interrupt has run yet.
     expect(sn0.priv.poolFree).toBe(0);
     expect(netifQueueStopped(sn0)).toBe(true);
-    expect(sn0.qdisc!.qlen).toBe(2);
+    expect(sn0.qdisc!.qlen).toBe(6);
     expect(sn1.priv.rxQueueLen).toBe(4);
     expect(ip).toHaveLength(0);
     expect(k.log.filter((l) => l.endsWith("sn0: Pool empty"))).toHaveLength(1);
 
-    // The first receive interrupt on sn1 gives a buffer back: sn0 wakes and sends one more.
-    k.runUntil(() => ip.length === 1);
-    expect(sn0.qdisc!.qlen).toBe(1);
-    expect(netifQueueStopped(sn0)).toBe(true);
-    expect(k.log.filter((l) => l.endsWith("sn0: Pool empty"))).toHaveLength(2);
+    // Each receive interrupt on sn1 gives a buffer back to sn0; the first one wakes its queue.
+    const after: [number, boolean][] = [];
+    afterInterrupt(sn1.priv, () => after.push([sn0.priv.poolFree, netifQueueStopped(sn0)]));
+    k.runUntil(() => after.length === 4);
+    expect(after).toEqual([[1, false], [2, false], [3, false], [4, false]]);
 
+    // The woken queue sends four more and runs dry again; then the last two go.
     k.runFor(1);
-    expect(ip.map(ipId)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(k.log.filter((l) => l.endsWith("sn0: Pool empty"))).toHaveLength(2);
+    expect(ip.map(ipId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(sn0.priv.poolFree).toBe(4);
     expect(netifQueueStopped(sn0)).toBe(false);
-    expect(stats(sn0).txPackets).toBe(6);
-    expect(stats(sn1).rxPackets).toBe(6);
+    expect(stats(sn0).txPackets).toBe(10);
+    expect(stats(sn1).rxPackets).toBe(10);
+  });
+
+  it("logs \"Pool empty\" rate-limited (net_ratelimit: 10 per 5 seconds)", () => {
+    const { k, sn0, ip } = boot({ pool_size: 1 });
+    for (let i = 0; i < 30; i++) sendIp(sn0, packet(i));
+    k.runFor(1);
+    expect(ip).toHaveLength(30);
+    expect(k.log.filter((l) => l.endsWith("sn0: Pool empty"))).toHaveLength(10);
+    k.runFor(5000);
+    sendIp(sn0, packet(99));
+    k.runFor(1);
+    expect(k.log.filter((l) => l.endsWith("sn0: Pool empty"))).toHaveLength(11);
   });
 
   it("lends the sender's buffer to the receiver until the frame is consumed", () => {
@@ -39,6 +53,35 @@ describe("the packet pool", () => {
     k.runFor(1);
     expect(sn0.priv.poolFree).toBe(8);
     expect(sn1.priv.rxHead).toBeNull();
+  });
+
+  it("passes the frame up in the buffer it was written into and refills the packet (one copy)", () => {
+    const { k, sn0, sn1 } = boot({ pool_size: 1 });
+    const pkt = sn0.priv.buffers[0]!;
+    const written = pkt.skb;
+    const up: SkBuff[] = [];
+    k.addPack({ type: 0x0003, dev: sn1, func: (skb) => void up.push(skb) });
+    sendIp(sn0, packet(1));
+    k.runFor(1);
+    expect(up).toEqual([written]);
+    expect(pkt.skb).not.toBe(written);
+    expect(pkt.skb.len).toBe(0);
+    expect(sn0.priv.poolFree).toBe(1);
+  });
+
+  it("keeps the buffer in the packet when no fresh one can be had", () => {
+    const { k, sn0, sn1 } = boot({ pool_size: 1, rx_nomem: 1 });
+    const pkt = sn0.priv.buffers[0]!;
+    const written = pkt.skb;
+    sendIp(sn0, packet(1));
+    k.runFor(1);
+    expect(stats(sn1).rxDropped).toBe(1);
+    expect(pkt.skb).toBe(written);
+    expect(pkt.skb.len).toBe(0);
+    sendIp(sn0, packet(2));
+    k.runFor(1);
+    expect(stats(sn1).rxDropped).toBe(2);
+    expect(sn0.priv.poolFree).toBe(1);
   });
 
   it("gives queued buffers back to the sender when the receiver goes down", () => {

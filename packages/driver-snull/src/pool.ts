@@ -2,8 +2,8 @@
  * The packet pool: each device owns pool_size buffers. A transmitted frame travels in one of the
  * sender's buffers to the receiver's queue and goes back to the sender's pool once received.
  */
-import { netifQueueStopped, netifStopQueue, netifWakeQueue } from "@vnet/core";
-import { ETH_FRAME_LEN } from "./constants.js";
+import { netdevAllocSkb, netifQueueStopped, netifStopQueue, netifWakeQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { ETH_FRAME_LEN, NET_IP_ALIGN } from "./constants.js";
 import type { SnullPriv } from "./priv.js";
 
 /** struct snull_packet: a frame in flight, in a buffer owned by the device that sent it. */
@@ -14,12 +14,27 @@ export class SnullPacket {
   datalen = 0;
   /** Taken from the pool and not yet given back. */
   inFlight = false;
-  /** Room for the largest frame (the book's ETH_DATA_LEN buffer overflowed on 1514-byte frames). */
-  readonly data: Uint8Array = new Uint8Array(ETH_FRAME_LEN);
+  /**
+   * The buffer the frame is written into, at `skb.data`. The receiver hands this skb to the stack
+   * and puts a fresh one in its place, as a driver refills its receive ring: the frame is copied
+   * once, where the book copies it again into a new skb.
+   */
+  skb: SkBuff;
 
   constructor(owner: SnullPriv) {
     this.owner = owner;
+    this.skb = snullAllocBuf(null);
   }
+}
+
+/**
+ * An empty buffer with room for the largest frame (the book's ETH_DATA_LEN buffer overflowed on
+ * 1514-byte frames), reserved so that the IPv4 header after the Ethernet one is aligned.
+ */
+export function snullAllocBuf(dev: NetDevice | null): SkBuff {
+  const skb = netdevAllocSkb(dev, ETH_FRAME_LEN + NET_IP_ALIGN);
+  skb.reserve(NET_IP_ALIGN);
+  return skb;
 }
 
 /** snull_setup_pool(). */
@@ -48,7 +63,11 @@ export function snullResetPool(priv: SnullPriv): void {
   }
 }
 
-/** snull_get_tx_buffer(): taking the last buffer stops the queue. */
+/**
+ * snull_get_tx_buffer(): taking the last buffer stops the queue. The book's "Pool empty" is
+ * rate-limited (net_ratelimit), as data-path messages are: under load the pool runs dry every
+ * pool_size frames.
+ */
 export function snullGetTxBuffer(priv: SnullPriv): SnullPacket | null {
   const pkt = priv.ppool;
   if (pkt === null) return null;
@@ -57,7 +76,7 @@ export function snullGetTxBuffer(priv: SnullPriv): SnullPacket | null {
   pkt.next = null;
   pkt.inFlight = true;
   if (priv.ppool === null) {
-    priv.drv.kernel.printk(`${priv.dev.name}: Pool empty`);
+    if (priv.drv.netRatelimit()) priv.drv.kernel.printk(`${priv.dev.name}: Pool empty`);
     netifStopQueue(priv.dev);
   }
   return pkt;
@@ -102,9 +121,4 @@ export function snullDequeueBuf(priv: SnullPriv): SnullPacket | null {
 /** Gives every queued buffer back to its owner (the device stops receiving). */
 export function snullPurgeRx(priv: SnullPriv): void {
   for (let pkt = snullDequeueBuf(priv); pkt !== null; pkt = snullDequeueBuf(priv)) snullReleaseBuffer(pkt);
-}
-
-/** memcpy() without the view a subarray() would allocate per packet. */
-export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
-  for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
 }

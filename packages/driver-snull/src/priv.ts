@@ -15,8 +15,8 @@ export class SnullDriver {
   readonly interrupt: SnullInterrupt;
   /** Pair slots in use; slot s gives its devices the address indexes 2s and 2s+1. */
   private readonly slots: boolean[] = [];
-  private rlStart = 0;
-  private rlCount = 0;
+  private readonly printkRs: RatelimitState = { begin: 0, printed: 0 };
+  private readonly netRs: RatelimitState = { begin: 0, printed: 0 };
 
   constructor(kernel: Kernel, module: Module, config: SnullConfig, interrupt: SnullInterrupt) {
     this.kernel = kernel;
@@ -42,13 +42,29 @@ export class SnullDriver {
 
   /** printk_ratelimit(): at most 10 messages every 5 seconds. */
   ratelimit(): boolean {
-    const j = this.kernel.jiffies;
-    if (j - this.rlStart >= 5 * this.kernel.hz) {
-      this.rlStart = j;
-      this.rlCount = 0;
-    }
-    return this.rlCount++ < 10;
+    return this.ratelimitCheck(this.printkRs);
   }
+
+  /** net_ratelimit(): the same limit, counted apart, for messages of the transmit path. */
+  netRatelimit(): boolean {
+    return this.ratelimitCheck(this.netRs);
+  }
+
+  /** __ratelimit() with the kernel's defaults: a burst of 10 per interval of 5 seconds. */
+  private ratelimitCheck(rs: RatelimitState): boolean {
+    const j = this.kernel.jiffies;
+    if (j - rs.begin >= 5 * this.kernel.hz) {
+      rs.begin = j;
+      rs.printed = 0;
+    }
+    return rs.printed++ < 10;
+  }
+}
+
+/** struct ratelimit_state: when the interval began and how many messages it let through. */
+interface RatelimitState {
+  begin: number;
+  printed: number;
 }
 
 /** struct snull_priv: one per device, reached as dev.priv. */

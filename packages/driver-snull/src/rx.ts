@@ -1,41 +1,45 @@
-/** Receive: wrap a buffer from the queue in an skb and pass it up, by interrupt or by NAPI poll. */
+/** Receive: pass a frame from the queue up in an skb, by interrupt or by NAPI poll. */
 import {
-  CHECKSUM_UNNECESSARY, ethTypeTrans, napiCompleteDone, netdevAllocSkb, netifReceiveSkb, netifRx,
-  type Napi, type NetDevice, type SkBuff,
+  CHECKSUM_UNNECESSARY, ethTypeTrans, napiCompleteDone, netifReceiveSkb, netifRx, type Napi, type NetDevice, type SkBuff,
 } from "@vnet/core";
-import { NET_IP_ALIGN } from "./constants.js";
-import { copyBytes, snullDequeueBuf, snullReleaseBuffer, type SnullPacket } from "./pool.js";
+import { snullAllocBuf, snullDequeueBuf, snullReleaseBuffer, type SnullPacket } from "./pool.js";
 import type { SnullPriv } from "./priv.js";
 
 /**
- * dev_alloc_skb() for a received frame. vnet's allocator never fails, so `rx_nomem=N` makes every
- * Nth allocation fail to show the rx_dropped path.
+ * dev_alloc_skb() for a received frame: the fresh buffer takes the place of the one that goes up.
+ * vnet's allocator never fails, so `rx_nomem=N` makes every Nth allocation fail to show the
+ * rx_dropped path.
  */
-function snullAllocRxSkb(priv: SnullPriv, len: number): SkBuff | null {
+function snullAllocRxSkb(priv: SnullPriv): SkBuff | null {
   const n = priv.drv.config.rxNomem;
   if (n > 0 && ++priv.rxAllocs % n === 0) return null;
-  const skb = netdevAllocSkb(priv.dev, len + NET_IP_ALIGN);
-  skb.reserve(NET_IP_ALIGN);
-  return skb;
+  return snullAllocBuf(priv.dev);
 }
 
-/** Copies the frame in and sets the metadata: protocol, pkt_type, and a checksum not to check. */
-function snullFillSkb(dev: NetDevice<SnullPriv>, skb: SkBuff, pkt: SnullPacket): void {
-  const at = skb.put(pkt.datalen);
-  copyBytes(skb.head, at, pkt.data, 0, pkt.datalen);
-  skb.protocol = ethTypeTrans(skb, dev);
+/**
+ * The skb for the frame in `pkt`, or null when no buffer can be had (the frame stays behind and is
+ * lost). The frame goes up in the buffer it was written into and a fresh one refills the packet;
+ * the metadata is set: protocol, pkt_type, and a checksum not to check.
+ */
+function snullFillSkb(priv: SnullPriv, pkt: SnullPacket): SkBuff | null {
+  const fresh = snullAllocRxSkb(priv);
+  if (fresh === null) return null;
+  const skb = pkt.skb;
+  pkt.skb = fresh;
+  skb.put(pkt.datalen);
+  skb.protocol = ethTypeTrans(skb, priv.dev);
   skb.ipSummed = CHECKSUM_UNNECESSARY;
+  return skb;
 }
 
 /** snull_rx(): one packet to the backlog (the caller gives the buffer back). */
 export function snullRx(priv: SnullPriv, pkt: SnullPacket): void {
-  const skb = snullAllocRxSkb(priv, pkt.datalen);
+  const skb = snullFillSkb(priv, pkt);
   if (skb === null) {
     if (priv.drv.ratelimit()) priv.drv.kernel.printk("snull rx: low on mem - packet dropped");
     priv.stats.rxDropped++;
     return;
   }
-  snullFillSkb(priv.dev, skb, pkt);
   priv.stats.rxPackets++;
   priv.stats.rxBytes += pkt.datalen;
   netifRx(skb);
@@ -48,7 +52,7 @@ export function snullPoll(napi: Napi, budget: number): number {
   while (npackets < budget) {
     const pkt = snullDequeueBuf(priv);
     if (pkt === null) break;
-    const skb = snullAllocRxSkb(priv, pkt.datalen);
+    const skb = snullFillSkb(priv, pkt);
     if (skb === null) {
       if (priv.drv.ratelimit()) priv.drv.kernel.printk("snull: packet dropped");
       priv.stats.rxDropped++;
@@ -56,7 +60,6 @@ export function snullPoll(napi: Napi, budget: number): number {
       snullReleaseBuffer(pkt);
       continue;
     }
-    snullFillSkb(priv.dev, skb, pkt);
     netifReceiveSkb(skb);
     npackets++;
     priv.stats.rxPackets++;

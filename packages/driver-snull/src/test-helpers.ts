@@ -4,7 +4,7 @@ import {
   type NetDevice, type NetDeviceStats, type PacketType, type ParamValue,
 } from "@vnet/core";
 import { snull } from "./snull.js";
-import type { SnullPriv } from "./priv.js";
+import type { SnullInterrupt, SnullPriv } from "./priv.js";
 
 /** A frame seen on a device: a copy of its bytes from the MAC header, and its metadata. */
 export interface Seen {
@@ -133,6 +133,19 @@ export function sendRaw(d: NetDevice, frame: Uint8Array): number {
   skb.putData(frame);
   skb.dev = d;
   return devQueueXmit(skb);
+}
+
+/**
+ * Calls `fn` after each run of the interrupt handler on `priv`'s device: once per interrupt it
+ * services, however many one firing of the line delivers.
+ */
+export function afterInterrupt(priv: SnullPriv, fn: () => void): void {
+  const drv = priv.drv as { interrupt: SnullInterrupt };
+  const handler = drv.interrupt;
+  drv.interrupt = (p) => {
+    handler(p);
+    if (p === priv) fn();
+  };
 }
 
 /** dev_get_stats(). */
