@@ -2,7 +2,12 @@
 // Benchmark harness: runs each bench/cases/*.ts in fresh processes, several times, and reports
 // median/min/max per metric, ratios to baseline metrics measured in the same run, and targets.
 //
-//   node bench/run.mjs [case ...] [--runs N] [--json] [--check] [--timeout S]
+//   node bench/run.mjs [case ...] [--runs N] [--json] [--check] [--timeout S] [--tsx]
+//
+// Each case runs as shipped code: bundled from source by esbuild the way tsup builds the packages
+// (target node20, no keepNames) into bench/.build/. `--tsx` runs the TypeScript through tsx
+// instead, for debugging: tsx keeps function names (esbuild keepNames), which costs the data path
+// about a fifth of its speed, so its figures are not the ones users get.
 //
 // A case prints JSON lines on stdout:
 //   {"name":"fib.lookup","value":123,"unit":"ops/s"}
@@ -11,21 +16,24 @@
 // Other stdout lines go to stderr; the case's stderr passes through.
 // Exit status: 1 if a case process fails (or, with --check, if a target is missed), 2 on bad usage.
 import { spawn } from "node:child_process";
+import { build } from "esbuild";
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const casesDir = join(root, "bench", "cases");
+// A sibling of cases/, so paths a case computes from import.meta.url stay right.
+const buildDir = join(root, "bench", ".build");
 
 function usage(message) {
   if (message) process.stderr.write(`bench: ${message}\n`);
-  process.stderr.write("usage: node bench/run.mjs [case ...] [--runs N] [--json] [--check] [--timeout SECONDS]\n");
+  process.stderr.write("usage: node bench/run.mjs [case ...] [--runs N] [--json] [--check] [--timeout SECONDS] [--tsx]\n");
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { runs: 5, json: false, check: false, timeoutMs: 300_000, filters: [] };
+  const opts = { runs: 5, json: false, check: false, timeoutMs: 300_000, tsx: false, filters: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -42,6 +50,7 @@ function parseArgs(argv) {
       opts.timeoutMs = s * 1000;
     } else if (arg === "--json") opts.json = true;
     else if (arg === "--check") opts.check = true;
+    else if (arg === "--tsx") opts.tsx = true;
     else if (arg === "-h" || arg === "--help") usage();
     else if (arg.startsWith("-")) usage(`unknown option ${arg}`);
     else opts.filters.push(arg.replace(/\.ts$/, ""));
@@ -65,10 +74,28 @@ function listCases(filters) {
   return all.filter((c) => picked.has(c));
 }
 
+/** Bundles one case (workspace packages from source, esbuild itself left outside); returns the file. */
+async function buildCase(name) {
+  const outfile = join(buildDir, `${name}.mjs`);
+  await build({
+    entryPoints: [join(casesDir, `${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    conditions: ["@vnet/source"],
+    external: ["esbuild"],
+    logLevel: "error",
+  });
+  return outfile;
+}
+
 /** Runs one case once; resolves to { ok, code, signal, lines } where lines are parsed JSON objects. */
-function runCase(name, timeoutMs) {
-  const file = relative(root, join(casesDir, `${name}.ts`));
-  const args = ["--expose-gc", "--import", "tsx", "--conditions=@vnet/source", file];
+function runCase(name, timeoutMs, built) {
+  const args = built === undefined
+    ? ["--expose-gc", "--import", "tsx", "--conditions=@vnet/source", relative(root, join(casesDir, `${name}.ts`))]
+    : ["--expose-gc", relative(root, built)];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     const lines = [];
@@ -152,6 +179,8 @@ async function main() {
   /** metric name -> { name, case, unit, samples[], baseline?, target? } in first-seen order */
   const metrics = new Map();
   const caseResults = new Map(cases.map((c) => [c, { case: c, ok: true, runs: 0, failures: [] }]));
+  const built = new Map();
+  if (!opts.tsx) for (const c of cases) built.set(c, await buildCase(c));
 
   // Rounds interleave the cases (round 1 of every case, then round 2, ...) so slow drift of the
   // machine (thermal, other load) spreads over all metrics instead of biasing one against its baseline.
@@ -160,7 +189,7 @@ async function main() {
       const result = caseResults.get(name);
       if (!result.ok) continue;
       process.stderr.write(`bench: ${name} run ${round}/${opts.runs}\n`);
-      const run = await runCase(name, opts.timeoutMs);
+      const run = await runCase(name, opts.timeoutMs, built.get(name));
       result.runs++;
       if (!run.ok) {
         const why = run.error ?? (run.signal ? `killed by ${run.signal}` : `exit code ${run.code}`);
