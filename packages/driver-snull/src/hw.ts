@@ -3,7 +3,7 @@
  * addresses are rewritten, and it lands in the peer's receive queue. Then a receive interrupt is
  * raised on the peer and a transmit-complete interrupt on the sender.
  */
-import { copyView, inetChecksum, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { copyView, csumFold, csumPartialView, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
 import { snullEnqueueBuf, type SnullPacket } from "./pool.js";
@@ -11,24 +11,21 @@ import type { SnullPriv } from "./priv.js";
 
 /**
  * Toggles the low bit of the third octet of the IPv4 source and destination and recomputes the
- * header checksum, for the frame of `len` octets at `buf[off]`. Like the book, it never looks at
- * the EtherType or the version: whatever the frame carries, octets 28 and 32 are flipped and
- * octets 24-25 overwritten (non-IP frames are corrupted). The checksum covers ihl*4 octets, read
- * as at least 20 and at most what the frame holds; `len` is at least ETH_ZLEN, so the fixed
- * header always fits.
+ * header checksum (the book's ip_fast_csum), for the frame of `len` octets at `off` in the bytes
+ * `v` shows. Like the book, it never looks at the EtherType or the version: whatever the frame
+ * carries, octets 28 and 32 are flipped and octets 24-25 overwritten (non-IP frames are
+ * corrupted). The checksum covers ihl*4 octets, read as at least 20 and at most what the frame
+ * holds; `len` is at least ETH_ZLEN, so the fixed header always fits.
  */
-export function snullFlipIpv4(buf: Uint8Array, len: number, off = 0): void {
+export function snullFlipIpv4(v: DataView, off: number, len: number): void {
   const ih = off + IPV4_OFF;
-  buf[ih + 14] = buf[ih + 14]! ^ 1; // saddr, third octet
-  buf[ih + 18] = buf[ih + 18]! ^ 1; // daddr, third octet
-  let hlen = (buf[ih]! & 0x0f) << 2;
+  v.setUint8(ih + 14, v.getUint8(ih + 14) ^ 1); // saddr, third octet
+  v.setUint8(ih + 18, v.getUint8(ih + 18) ^ 1); // daddr, third octet
+  let hlen = (v.getUint8(ih) & 0x0f) << 2;
   if (hlen < IPV4_HLEN) hlen = IPV4_HLEN;
   if (IPV4_OFF + hlen > len) hlen = len - IPV4_OFF;
-  buf[ih + 10] = 0;
-  buf[ih + 11] = 0;
-  const check = inetChecksum(buf, ih, hlen);
-  buf[ih + 10] = check >>> 8;
-  buf[ih + 11] = check & 0xff;
+  v.setUint16(ih + 10, 0);
+  v.setUint16(ih + 10, csumFold(csumPartialView(v, ih, hlen)));
 }
 
 /** snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. */
@@ -43,7 +40,7 @@ export function snullHwTx(priv: SnullPriv, skb: SkBuff, pkt: SnullPacket, dest: 
     datalen = ETH_ZLEN;
   }
   pkt.datalen = datalen;
-  snullFlipIpv4(buf.head, datalen, at);
+  snullFlipIpv4(buf.view, at, datalen);
 
   // First a receive interrupt on the twin, then transmit-done on the sender.
   const dpriv = dest.priv;
