@@ -13,7 +13,7 @@ import {
   type FibNh,
 } from "../route/fib.js";
 import {
-  inDevForward, inDevGet, inDevOrConf, inDevAndConf, inDevRpFilter, inetLookupIfaddr, inetSelectAddr, ipDevFind,
+  inDevForward, inDevGet, inDevOrConf, inDevAndConf, IPV4_DEVCONF_RP_FILTER, inetLookupIfaddr, inetSelectAddr, ipDevFind,
   IPV4_DEVCONF_ACCEPT_LOCAL, IPV4_DEVCONF_BC_FORWARDING, IPV4_DEVCONF_LOG_MARTIANS, IPV4_DEVCONF_ROUTE_LOCALNET,
   IPV4_DEVCONF_SEND_REDIRECTS, IPV4_DEVCONF_SHARED_MEDIA, inetIfaMatch, type InDevice,
 } from "./devinet.js";
@@ -132,9 +132,12 @@ function rtStat(net: Net, i: number): void {
  * otherwise invalid source.
  */
 export function fibValidateSource(net: Net, src: number, dst: number, tos: number, oif: number, dev: NetDevice, idev: InDevice): number {
-  const r = inDevRpFilter(idev);
-  if (r === 0 && (dev.ifindex !== oif || !inDevAndConf(idev, IPV4_DEVCONF_SEND_REDIRECTS))) {
-    if (inDevOrConf(idev, IPV4_DEVCONF_ACCEPT_LOCAL)) return 0;
+  // IN_DEV_RPFILTER, IN_DEV_TX_REDIRECTS and IN_DEV_ACCEPT_LOCAL, reading conf/all once.
+  const all = ipv4Net(net).devconfAll;
+  const cnf = idev.cnf;
+  const r = Math.max(all[IPV4_DEVCONF_RP_FILTER]!, cnf[IPV4_DEVCONF_RP_FILTER]!);
+  if (r === 0 && (dev.ifindex !== oif || !(all[IPV4_DEVCONF_SEND_REDIRECTS]! && cnf[IPV4_DEVCONF_SEND_REDIRECTS]!))) {
+    if (all[IPV4_DEVCONF_ACCEPT_LOCAL]! || cnf[IPV4_DEVCONF_ACCEPT_LOCAL]!) return 0;
     if (net.gen(FIB_KEY).hasCustomLocalRoutes) return fullValidateSource(net, src, dst, tos, oif, dev, r, idev);
     if (inetLookupIfaddr(net, src) !== null) return -EINVAL;
     return 0;
@@ -323,29 +326,33 @@ function routeInputSlow(net: Net, skb: SkBuff, daddr: number, saddr: number, tos
   fl.mark = skb.mark;
   fl.flags = 0;
   const res = inRes;
-  try {
-    let err = fibLookup(net, fl, res, 0);
-    if (err !== 0) {
-      if (!inDevForward(idev)) err = -EHOSTUNREACH;
-      return noRoute(net, skb, dev, idev, res, err);
-    }
-    if (res.type === RTN_BROADCAST) {
-      if (inDevAndConf(idev, IPV4_DEVCONF_BC_FORWARDING)) return mkrouteInput(net, skb, res, idev, daddr, saddr, tos);
-      return brdInput(net, skb, daddr, saddr, tos, dev, idev, res);
-    }
-    if (res.type === RTN_LOCAL) {
-      const v = fibValidateSource(net, saddr, daddr, tos, 0, dev, idev);
-      if (v < 0) return martianSource(net, idev, daddr, saddr, v);
-      return localInput(net, skb, dev, idev, res, 0, 0, true);
-    }
-    if (!inDevForward(idev)) return noRoute(net, skb, dev, idev, res, -EHOSTUNREACH);
-    if (res.type !== RTN_UNICAST) return martianDestination(net, idev, daddr, saddr);
-    return mkrouteInput(net, skb, res, idev, daddr, saddr, tos);
-  } finally {
-    res.fi = null;
-    res.table = null;
-    res.alias = null;
+  const ret = routeInputRes(net, skb, daddr, saddr, tos, dev, idev, fl, res);
+  // Drop what the scratch result points to, so a deleted route can be collected.
+  res.fi = null;
+  res.table = null;
+  res.alias = null;
+  return ret;
+}
+
+/** The FIB half of ip_route_input_slow(): the lookup and what its result makes of the packet. */
+function routeInputRes(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice, fl: Flowi4, res: FibResult): number {
+  let err = fibLookup(net, fl, res, 0);
+  if (err !== 0) {
+    if (!inDevForward(idev)) err = -EHOSTUNREACH;
+    return noRoute(net, skb, dev, idev, res, err);
   }
+  if (res.type === RTN_BROADCAST) {
+    if (inDevAndConf(idev, IPV4_DEVCONF_BC_FORWARDING)) return mkrouteInput(net, skb, res, idev, daddr, saddr, tos);
+    return brdInput(net, skb, daddr, saddr, tos, dev, idev, res);
+  }
+  if (res.type === RTN_LOCAL) {
+    const v = fibValidateSource(net, saddr, daddr, tos, 0, dev, idev);
+    if (v < 0) return martianSource(net, idev, daddr, saddr, v);
+    return localInput(net, skb, dev, idev, res, 0, 0, true);
+  }
+  if (!inDevForward(idev)) return noRoute(net, skb, dev, idev, res, -EHOSTUNREACH);
+  if (res.type !== RTN_UNICAST) return martianDestination(net, idev, daddr, saddr);
+  return mkrouteInput(net, skb, res, idev, daddr, saddr, tos);
 }
 
 function brdInput(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice, res: FibResult | null): number {

@@ -37,11 +37,17 @@ export class Net {
 
   /** net_generic(): this namespace's state for a subsystem, created on first use. */
   gen<T>(key: NetGenericKey<T>): T {
-    let v = this.generic[key.id] as T | undefined;
-    if (v === undefined) {
-      v = key.init(this);
-      this.generic[key.id] = v;
-    }
+    const v = this.generic[key.id] as T | undefined;
+    return v !== undefined ? v : this.genInit(key);
+  }
+
+  private genInit<T>(key: NetGenericKey<T>): T {
+    // Grown by push, never by a store past the end: a packed array keeps gen() a plain load on
+    // the data path, where it runs several times per packet.
+    const g = this.generic;
+    while (g.length <= key.id) g.push(undefined);
+    const v = key.init(this);
+    g[key.id] = v;
     return v;
   }
 

@@ -204,7 +204,12 @@ export function copyView(dst: Uint8Array, dv: DataView, dstOff: number, src: Uin
     dv.setUint32(dstOff + i, sv.getUint32(srcOff + i));
     i += 4;
   }
-  for (; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+  if (i + 2 <= len) {
+    // An Ethernet header (14 bytes) ends here.
+    dv.setUint16(dstOff + i, sv.getUint16(srcOff + i));
+    i += 2;
+  }
+  if (i < len) dst[dstOff + i] = src[srcOff + i]!;
 }
 
 /** alloc_skb: a buffer of at least `size` bytes, data and tail at offset 0. */
