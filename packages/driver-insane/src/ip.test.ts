@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ETH_P_ARP, IFF_NOARP, Kernel, NETDEV_TX_OK, ROOT_CRED, allocNetdev, arpGet, devChangeNetNamespace, devGetStats, devOpen,
-  etherSetup, ethTypeTrans, ipAddrAdd, ipRouteAdd, netifRx, parseIpv4, registerNetdev, udpSocket, type Net, type NetDevice,
+  etherSetup, ethTypeTrans, ipAddrAdd, ipNeighFlush, ipRouteAdd, netifRx, parseIpv4, registerNetdev, udpSocket, type Net, type NetDevice,
   type NetDeviceOps, type SkBuff,
 } from "@vnet/core";
 import insane, { insanelySet } from "./index.js";
@@ -84,6 +84,28 @@ describe("IPv4 through insane", () => {
     expect(eth0.priv.arps).toBe(1);
     const n = arpGet(borea).lookup(ip("192.168.16.2"), eth0);
     expect(n?.ha.subarray(0, 6)).toEqual(new Uint8Array([2, 0, 0, 0, 0, 2]));
+  });
+
+  it("resolves again once the slave's entry is flushed, as a new next hop would", () => {
+    const { k, borea, morgana, eth0 } = articleSetup();
+    const server = udpSocket(morgana, ROOT_CRED);
+    server.bind(0, 9);
+    const client = udpSocket(borea, ROOT_CRED);
+    client.connect(ip("192.168.16.2"), 9);
+    const round = (): number => {
+      for (let i = 0; i < 3; i++) client.send(new Uint8Array([i]));
+      k.runFor(100);
+      let received = 0;
+      while (server.recv() !== null) received++;
+      return received;
+    };
+    expect(round()).toBe(3);
+    expect(eth0.priv.arps).toBe(1);
+    expect(ipNeighFlush(borea, ROOT_CRED, { dev: "eth0" })).toBe(1);
+    expect(round()).toBe(3);
+    // The flushed entry is dead: the relay asked the table again, and eth0 sent a new request.
+    expect(eth0.priv.arps).toBe(2);
+    expect(arpGet(borea).lookup(ip("192.168.16.2"), eth0)?.dead).toBe(false);
   });
 
   it("loses what percent mode drops, and nothing else", () => {

@@ -1,4 +1,4 @@
-import { NetDeviceStats, type Kernel, type Module, type NetDevice, type Timer } from "@vnet/core";
+import { NetDeviceStats, type Kernel, type Module, type Neighbour, type NetDevice, type Timer } from "@vnet/core";
 import { INSANE_PASS } from "./uapi.js";
 import { Netem } from "./netem.js";
 
@@ -50,6 +50,8 @@ export class InsanePriv {
   /** Our own counters, returned by ndo_get_stats64. */
   readonly stats: NetDeviceStats = new NetDeviceStats();
   readonly counters: Float64Array = new Float64Array(COUNTER_NAMES.length);
+  /** The slave's neighbour entry for the last IPv4 next hop relayed (insaneNeighOutput). */
+  neigh: Neighbour | null = null;
   /** @internal */
   readonly netem: Netem = new Netem();
   /** Releases held packets (netem's watchdog); set up with the device. */

@@ -43,6 +43,7 @@ export function insaneDetach(dev: NetDevice<InsanePriv>): void {
   if (slave === null) return;
   netemPurge(dev);
   priv.slave = null;
+  priv.neigh = null;
   devPut(slave);
   netifCarrierOff(dev);
 }

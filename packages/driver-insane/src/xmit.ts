@@ -7,12 +7,23 @@ import {
 import { insaneDrop, insaneRelay } from "./relay.js";
 
 /**
- * ndo_start_xmit: no slave, drop; then the mode decides (percent: the kernel's PRNG, time: the
- * jiffies since SET); what passes goes through the impairments, if any, to the slave.
+ * ndo_start_xmit. `pass` without impairments, the mode insane spends its life in, is one branch
+ * and a relay: no draw, no clock, no queue. Anything else takes insaneXmitSlow.
  */
 export function insaneXmit(skb: SkBuff, dev: NetDevice<InsanePriv>): number {
   const priv = dev.priv;
   const slave = priv.slave;
+  if (slave !== null && priv.mode === INSANE_PASS && !priv.netem.active) insaneRelay(priv, skb, slave);
+  else insaneXmitSlow(skb, dev, slave);
+  return NETDEV_TX_OK;
+}
+
+/**
+ * No slave, drop; then the mode decides (percent: the kernel's PRNG, time: the jiffies since
+ * SET); what passes goes through the impairments, if any, to the slave.
+ */
+function insaneXmitSlow(skb: SkBuff, dev: NetDevice<InsanePriv>, slave: NetDevice | null): void {
+  const priv = dev.priv;
   if (slave === null) {
     insaneDrop(priv, skb, DROP_NO_SLAVE);
   } else if (priv.mode !== INSANE_PASS && !insaneAccept(priv, dev)) {
@@ -22,7 +33,6 @@ export function insaneXmit(skb: SkBuff, dev: NetDevice<InsanePriv>): number {
   } else {
     insaneRelay(priv, skb, slave);
   }
-  return NETDEV_TX_OK;
 }
 
 /** The article's policy: percent relays arg1 % of packets; time relays arg1 jiffies, drops arg2. */
