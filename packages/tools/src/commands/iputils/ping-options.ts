@@ -7,9 +7,9 @@ export interface PingOptions {
   intervalGiven: boolean;
   size: number;
   ttl: number | undefined;
-  /** -W: seconds to wait for a reply after the last request. */
+  /** -W: seconds to wait after the last request when nothing came back (10 by default). */
   linger: number | undefined;
-  /** -w: seconds before ping stops, whatever happened. */
+  /** -w: seconds before ping stops, whatever happened; requests go on past -c until then. */
   deadline: number | undefined;
   iface: string | undefined;
   quiet: boolean;
@@ -48,7 +48,25 @@ function num(arg: string, min: number, max: number, integer: boolean): number {
   return n;
 }
 
-export function parsePing(argv: readonly string[]): PingOptions {
+/** The longest decimal number strtod() takes from the start of a string. */
+const STRTOD = /^[ \t\n\v\f\r]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+
+/**
+ * ping_strtod(): a number that may carry trailing garbage (warned about, still taken); an empty or
+ * infinite one is `what: ARG`, exit 2.
+ */
+function strtod(arg: string, what: string, warnings: string[]): number {
+  if (arg === "") throw new PingUsage(`${what}: ${arg}`);
+  const m = STRTOD.exec(arg);
+  const n = m === null ? 0 : Number(m[0].trim());
+  const end = m === null ? arg : arg.slice(m[0].length);
+  if (end !== "") warnings.push(`option argument contains garbage: ${end}`, "this will become fatal error in the future");
+  if (!Number.isFinite(n)) throw new PingUsage(`${what}: ${arg}: Numerical result out of range`);
+  return n;
+}
+
+/** Parses ping's arguments; complaints that do not stop it (garbage after a number) go to `warnings`. */
+export function parsePing(argv: readonly string[], warnings: string[] = []): PingOptions {
   const o: PingOptions = {
     count: 0, interval: 1000, intervalGiven: false, size: 56, ttl: undefined, linger: undefined, deadline: undefined, iface: undefined,
     quiet: false, flood: false, numeric: false, target: "",
@@ -71,11 +89,30 @@ export function parsePing(argv: readonly string[]): PingOptions {
       };
       switch (c) {
         case "c": o.count = num(value(), 1, Number.MAX_SAFE_INTEGER, true); break;
-        case "i": o.interval = num(value(), 0, 2147483, false) * 1000; o.intervalGiven = true; break;
+        case "i": {
+          const v = value();
+          const sec = strtod(v, "bad timing interval", warnings);
+          if (sec < 0 || sec > 2147483647 / 1000) throw new PingUsage(`bad timing interval: ${v}`);
+          // Whole milliseconds, as iputils keeps it.
+          o.interval = Math.trunc(sec * 1000);
+          o.intervalGiven = true;
+          break;
+        }
         case "s": o.size = num(value(), 0, 65507, true); break;
         case "t": o.ttl = num(value(), 0, 255, true); break;
-        case "W": o.linger = num(value(), 0, 2147483, false); break;
-        case "w": o.deadline = num(value(), 0, 2147483, false); break;
+        case "W": {
+          const v = value();
+          const sec = strtod(v, "bad linger time", warnings);
+          if (sec < 0 || sec > 4294967295 / 1e6) throw new PingUsage(`bad linger time: ${v}`);
+          o.linger = sec;
+          break;
+        }
+        case "w": {
+          // 0 is no deadline at all.
+          const d = num(value(), 0, 2147483647, true);
+          o.deadline = d === 0 ? undefined : d;
+          break;
+        }
         case "I": o.iface = value(); break;
         case "q": o.quiet = true; break;
         case "f": o.flood = true; break;

@@ -40,8 +40,9 @@ function setup(ctx: CommandContext, o: PingOptions, dst: number): PingSocket {
 
 function run(argv: readonly string[], ctx: CommandContext): CommandResult {
   let o: PingOptions;
+  const warnings: string[] = [];
   try {
-    o = parsePing(argv);
+    o = parsePing(argv, warnings);
     if (ctx.cred.uid !== 0 && (o.flood || o.interval < MIN_USER_INTERVAL_MS)) {
       throw new PingUsage(`cannot flood, minimal interval for user must be >= ${MIN_USER_INTERVAL_MS} ms, use -i 0.002 (or higher)`);
     }
@@ -50,6 +51,7 @@ function run(argv: readonly string[], ctx: CommandContext): CommandResult {
     ctx.err(`ping: ${e.message}\n`);
     return 2;
   }
+  for (const w of warnings) ctx.err(`ping: ${w}\n`);
   const dst = ctx.resolveHost(o.target);
   if (dst === null) {
     ctx.err(`ping: ${o.target}: Name or service not known\n`);
