@@ -3,7 +3,7 @@
  * addresses are rewritten, and it lands in the peer's receive queue. Then a receive interrupt is
  * raised on the peer and a transmit-complete interrupt on the sender.
  */
-import { copyView, csumFold, csumPartialView, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { copyView, csumFold, csumPartialView, ipFastCsum20, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
 import { snullEnqueueBuf, type SnullPacket } from "./pool.js";
@@ -25,7 +25,7 @@ export function snullFlipIpv4(v: DataView, off: number, len: number): void {
   if (hlen < IPV4_HLEN) hlen = IPV4_HLEN;
   if (IPV4_OFF + hlen > len) hlen = len - IPV4_OFF;
   v.setUint16(ih + 10, 0);
-  v.setUint16(ih + 10, csumFold(csumPartialView(v, ih, hlen)));
+  v.setUint16(ih + 10, hlen === IPV4_HLEN ? ipFastCsum20(v, ih) : csumFold(csumPartialView(v, ih, hlen)));
 }
 
 /** snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. */

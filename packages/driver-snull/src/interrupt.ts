@@ -1,11 +1,10 @@
 /**
- * Simulated interrupts. Raising one counts it in the device's interrupt status and, unless the
- * line is already asserted, arms the device's interrupt timer at the current instant: handlers run
- * from the kernel's scheduler, never from inside the transmit call. Interrupts raised while the
- * line is asserted join it, as on real hardware, so a burst costs one scheduler event. When the
- * line fires, the handler runs once per status word it latches, back to back until none is left:
- * each raise is still one interrupt (the book's handlers run once per frame), and a receive and a
- * transmit-complete interrupt pending together are delivered in one status word.
+ * Simulated interrupts. Each device has one interrupt line, a timer armed at the current instant
+ * when an interrupt is raised, so handlers run from the kernel's scheduler, never from inside the
+ * transmit call. Interrupts raised while the line is asserted join it, as status bits do on real
+ * hardware: a burst of frames costs one scheduler event per device. Each raise is still one
+ * interrupt (the book's handlers run once per frame); a receive and a transmit-complete interrupt
+ * pending together are delivered in one status word.
  */
 import { consumeSkb, napiSchedule } from "@vnet/core";
 import { ETH_ZLEN, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
@@ -23,8 +22,13 @@ export function snullRaise(priv: SnullPriv, bits: number): void {
   }
 }
 
-/** The interrupt line fires: latch one of each pending interrupt into the status word, run the handler, repeat. */
+/**
+ * The line fires. It stays asserted while interrupts are pending, so the handler runs back to back,
+ * each time with one status word (at most one receive and one transmit-complete interrupt
+ * latched), until none is left.
+ */
 export function snullIrqFire(priv: SnullPriv): void {
+  const handler = priv.drv.interrupt;
   while (priv.rxIrqs > 0 || priv.txIrqs > 0) {
     if (priv.rxIrqs > 0) {
       priv.rxIrqs--;
@@ -35,7 +39,7 @@ export function snullIrqFire(priv: SnullPriv): void {
       priv.txIrqs--;
       priv.status |= SNULL_TX_INTR;
     }
-    priv.drv.interrupt(priv);
+    handler(priv);
   }
 }
 
