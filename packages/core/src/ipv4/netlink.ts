@@ -11,7 +11,7 @@ import { allocSkb, kfreeSkb } from "../netdevice/skbuff.js";
 import { ETH_P_IP } from "../wire/ethernet.js";
 import { inetMakeMask, ipv4IsLoopback } from "../wire/addr.js";
 import {
-  FibResult, fibGet, Flowi4, LOOPBACK_IFINDEX, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RT_SCOPE_HOST,
+  FibResult, fibGet, fibLookup, Flowi4, LOOPBACK_IFINDEX, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RT_SCOPE_HOST,
   RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTN_ANYCAST, RTN_BROADCAST,
   RTN_LOCAL, RTN_MULTICAST, RTN_NAT, RTN_UNICAST, RTN_UNSPEC, RTPROT_BOOT, type FibConfig, type FibRoute,
 } from "../route/fib.js";
@@ -382,7 +382,10 @@ export function ipRouteGet(net: Net, cred: Cred, args: IpRouteGetArgs): IpRouteG
       if (rt.input === DST_INPUT_ERROR) throw new KernelError(rt.error, "RTNETLINK answers");
       const fl = new Flowi4();
       fl.daddr = args.dst >>> 0;
+      fl.saddr = (args.src ?? 0) >>> 0;
       fl.iif = dev.ifindex;
+      fl.tos = (args.tos ?? 0) & 0xfc;
+      fl.mark = args.mark ?? 0;
       fibLookupInto(net, fl, res);
       return {
         type: rt.type, dst: args.dst >>> 0, src: (args.src ?? 0) >>> 0, prefsrc: 0, gateway: rt.usesGateway ? rt.gw4 : 0,
@@ -411,11 +414,9 @@ export function ipRouteGet(net: Net, cred: Cred, args: IpRouteGetArgs): IpRouteG
   };
 }
 
+/** The FIB result of an input route, for the table `ip route get` names (the rules decide it). */
 function fibLookupInto(net: Net, fl: Flowi4, res: FibResult): void {
-  const fib = fibGet(net);
-  for (const t of [fib.local, fib.main]) {
-    if (t.lookup(fl, res, 0) === 0) return;
-  }
+  if (fibLookup(net, fl, res, 0) === 0) return;
   res.reset();
   res.wantPrefix = true;
 }

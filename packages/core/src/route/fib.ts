@@ -1,7 +1,8 @@
 // The IPv4 forwarding information base (net/ipv4/fib_frontend.c, fib_semantics.c, fib_trie.c,
-// fib_rules.c with the default rules only). One FibTable per table id over an LpmTable whose
-// value is the head of the prefix's fib_alias list; fib_infos are shared between aliases with the
-// same attributes (fib_find_info), so a million routes through one gateway hold one fib_info.
+// and fib_lookup's default-rules path; policy routing is fib_rules.ts). One FibTable per table id
+// over an LpmTable whose value is the head of the prefix's fib_alias list; fib_infos are shared
+// between aliases with the same attributes (fib_find_info), so a million routes through one
+// gateway hold one fib_info.
 import type { Net } from "../kernel/net.js";
 import { NetGenericKey } from "../kernel/net.js";
 import {
@@ -611,6 +612,8 @@ export class Fib {
   addrGenid = 0;
   /** Routes in the local table other than the kernel's (fib_has_custom_local_routes). */
   hasCustomLocalRoutes = false;
+  /** The rules when they are not the three defaults (fib_has_custom_rules); see fib_rules.ts. */
+  rules: FibRulesHook | null = null;
 
   constructor(net: Net) {
     this.net = net;
@@ -649,12 +652,21 @@ export function fibGet(net: Net): Fib {
   return net.gen(FIB_KEY);
 }
 
+/** Policy routing as fib_lookup sees it (fib_rules.ts): set on a Fib while its rules are not the defaults. */
+export interface FibRulesHook {
+  /** __fib_lookup(): the rules in order; 0, a negative errno, or -ENETUNREACH when none decided. */
+  lookup(fl: Flowi4, res: FibResult, flags: number): number;
+}
+
 /**
- * fib_lookup() with the default rules: table local, then main, then default. Returns 0 with `res`
- * filled, or a negative errno: a reject route's error, or -ENETUNREACH when nothing matched.
+ * fib_lookup(): with the default rules (net->ipv4.fib_has_custom_rules clear), table local, then
+ * main, then default; otherwise the rules decide. Returns 0 with `res` filled, or a negative
+ * errno: a reject route's or rule's error, or -ENETUNREACH when nothing matched.
  */
 export function fibLookup(net: Net, fl: Flowi4, res: FibResult, flags: number): number {
   const fib = net.gen(FIB_KEY);
+  const rules = fib.rules;
+  if (rules !== null) return rules.lookup(fl, res, flags);
   let err = fib.local.lookup(fl, res, flags);
   if (err !== -EAGAIN) return err;
   err = fib.main.lookup(fl, res, flags);

@@ -1,2 +1,3 @@
 export * from "./lpm.js";
 export * from "./fib.js";
+export * from "./fib_rules.js";
