@@ -3,13 +3,13 @@
 //   node --expose-gc --import tsx --conditions=@vnet/source bench/cases/vxlan.ts
 //
 // Metrics:
-// - dgram.loopback: Node's own node:dgram rate on 127.0.0.1, measured here by baseline-dgram.ts so
-//   that the ratio holds when this case runs alone (same method, same metric: its samples pool
-//   with that case's when both run).
+// - dgram.loopback: Node's own node:dgram rate on 127.0.0.1, by baseline-dgram.ts's method and
+//   sockets, its rounds interleaved with vxlan.frames' so that both see the same machine (its
+//   samples pool with that case's when both run).
 // - vxlan.frames (frames/s, baseline dgram.loopback): 64-byte Ethernet payloads sent with
 //   devQueueXmit on kernel A's vx0 (127.0.0.1) over node:dgram to kernel B's vx0 (127.0.0.2),
-//   counted by a protocol handler on B. Each frame is one datagram; a window of frames in flight
-//   keeps the sockets' buffers from overflowing, as the baseline does.
+//   counted by a protocol handler on B. Each frame is one datagram, measured by the baseline's
+//   windowed rounds (same window, same refill, same 4 MB socket buffers).
 // - vxlan.memory.frames (frames/s): the same through a MemoryUnderlay in virtual time, in bursts:
 //   the driver's own cost (encapsulation, FDB lookup, flow hash, checks, decapsulation), no sockets.
 // - vxlan.ping.rtt (us): median round trip of ICMP echoes between the kernels over node:dgram.
@@ -22,16 +22,14 @@ import {
 import { createVxlan, MemoryUnderlay, RealtimeClock, vxlanReady, type VxlanTransportFactory } from "@vnet/driver-vxlan";
 import { nodeTransport } from "@vnet/driver-vxlan/node";
 import { emit, opsPerSec } from "../lib.js";
-
-await import("./baseline-dgram.js");
+import { add, dgramPair, emitBaseline, rate, round, ROUNDS, type Measured, type Pair } from "./baseline-dgram.js";
 
 const PAYLOAD = 64;
 const FRAME_LEN = 14 + PAYLOAD;
 const ETH_P_BENCH = 0x88b5;
-const MAX_FRAMES = 200_000;
-const MAX_MS = 3000;
-const WINDOW = 128;
 const PINGS = 200;
+/** The baseline's socket buffers. */
+const BUFFERS = { recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 };
 
 function ip(text: string): number {
   return parseIpv4(text)! >>> 0;
@@ -99,59 +97,39 @@ function sender(tx: NetDevice, rx: NetDevice): () => void {
 // ---- over node:dgram on 127.0.0.0/8, real time --------------------------------------------
 
 const port = await freePort();
-const a = vtep(nodeTransport(), 1, "127.0.0.1", "127.0.0.2", port, "10.99.0.1");
-const b = vtep(nodeTransport(), 2, "127.0.0.2", "127.0.0.1", port, "10.99.0.2");
+const a = vtep(nodeTransport(BUFFERS), 1, "127.0.0.1", "127.0.0.2", port, "10.99.0.1");
+const b = vtep(nodeTransport(BUFFERS), 2, "127.0.0.2", "127.0.0.1", port, "10.99.0.2");
 await Promise.all([vxlanReady(a), vxlanReady(b)]);
 const ka = a.net.kernel;
 const kb = b.net.kernel;
 
 {
-  const send = sender(a, b);
-  let sent = 0;
-  let received = 0;
-  let lost = 0;
-  let done = false;
+  // Frames from A's vx0, counted by a protocol handler on B: the pair the windowed rounds drive.
+  let cb: (() => void) | null = null;
   const handler: PacketType = {
     type: ETH_P_BENCH,
     func(skb) {
-      received++;
       kfreeSkb(skb);
-      if (received + lost >= MAX_FRAMES) finish();
-      else if (received % 32 === 0) pump();
+      cb?.();
     },
   };
   kb.addPack(handler);
-  const pump = (): void => {
-    while (!done && sent < MAX_FRAMES && sent - received - lost < WINDOW) {
-      send();
-      sent++;
-    }
-  };
-  let finish: () => void = () => undefined;
-  const start = process.hrtime.bigint();
-  const result = await new Promise<{ count: number; ns: bigint }>((resolve) => {
-    let lastReceived = -1;
-    const watchdog = setInterval(() => {
-      if (process.hrtime.bigint() - start >= BigInt(MAX_MS) * 1_000_000n) return finish();
-      if (received === lastReceived) {
-        // No progress for a tick: what is still in flight was dropped by a socket buffer.
-        lost += sent - received - lost;
-        if (received + lost >= MAX_FRAMES) return finish();
-        pump();
-      }
-      lastReceived = received;
-    }, 20);
-    finish = () => {
-      if (done) return;
-      done = true;
-      clearInterval(watchdog);
-      resolve({ count: received, ns: process.hrtime.bigint() - start });
-    };
-    pump();
-  });
+  const vxlanPair: Pair = { send: sender(a, b), onReceive: (f) => (cb = f) };
+  const dgramBaseline = await dgramPair();
+  const base: Measured = { count: 0, ns: 0n, lost: 0 };
+  const vx: Measured = { count: 0, ns: 0n, lost: 0 };
+  const warmup: Measured = { count: 0, ns: 0n, lost: 0 };
+  await add(warmup, await round(dgramBaseline));
+  await add(warmup, await round(vxlanPair));
+  for (let i = 0; i < ROUNDS; i++) {
+    await add(base, await round(dgramBaseline));
+    await add(vx, await round(vxlanPair));
+  }
+  dgramBaseline.close();
   kb.removePack(handler);
-  if (lost > 0) process.stderr.write(`vxlan: ${lost} frames dropped by socket buffers\n`);
-  emit("vxlan.frames", result.count / (Number(result.ns) / 1e9), "frames/s", { baseline: "dgram.loopback" });
+  emitBaseline(base);
+  if (vx.lost > 0) process.stderr.write(`vxlan: ${vx.lost} frames dropped by socket buffers\n`);
+  emit("vxlan.frames", rate(vx), "frames/s", { baseline: "dgram.loopback" });
 }
 
 {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { devClose, devGetStats, ethtoolGetStats, ipv4ToString, type Kernel } from "@vnet/core";
+import { allocSkb, devClose, devGetStats, devQueueXmit, ethtoolGetStats, ipv4ToString, type Kernel } from "@vnet/core";
 import { fdbAppend, fdbDump, MemoryUnderlay, VxlanHeader, type VxlanDevice } from "./index.js";
 import { boot, ip, linkAdd, lockstep, pair, ping, udpBound, up } from "./test-helpers.js";
 
@@ -46,6 +46,25 @@ describe("two kernels over VXLAN (memory underlay)", () => {
     const requests = seen.filter((s) => s.inner === 98 && s.from === "192.0.2.1");
     expect(requests.length).toBe(3);
     expect(new Set(requests.map((s) => s.sport)).size).toBe(1);
+  });
+
+  it("makes room for the header when a frame comes without headroom", () => {
+    const { wire, a, va, vb } = pair();
+    const frames: Uint8Array[] = [];
+    wire.tap = (bytes) => frames.push(bytes.slice());
+    const frame = new Uint8Array(60).map((_, i) => i);
+    frame.set(vb.devAddr.subarray(0, 6), 0);
+    frame.set(va.devAddr.subarray(0, 6), 6);
+    const skb = allocSkb(frame.length);
+    skb.head.set(frame, skb.put(frame.length));
+    skb.dev = va;
+    expect(skb.headroom()).toBe(0);
+    devQueueXmit(skb);
+    a.runFor(0);
+    expect(frames.length).toBe(1);
+    expect(VxlanHeader.checked(frames[0]!)!.vni).toBe(42);
+    expect(frames[0]!.subarray(8)).toEqual(frame);
+    expect(devGetStats(va).txPackets).toBe(1);
   });
 
   it("keeps the source port within `srcport MIN MAX` and sends to `dstport`", () => {

@@ -6,7 +6,7 @@
  */
 import {
   EEXIST, EINVAL, ENETDOWN, EOPNOTSUPP, ETH_HLEN, ETH_MIN_MTU, ETH_SS_STATS, IFF_BROADCAST, IFF_LIVE_ADDR_CHANGE,
-  IFF_MULTICAST, IFF_NO_QUEUE, KernelError, NET_ADDR_SET, NETDEV_TX_OK, NUD_PERMANENT, NUD_REACHABLE, NETIF_F_LLTX, allocNetdev, consumeSkb, dropSkb,
+  IFF_MULTICAST, IFF_NO_QUEUE, KernelError, allocSkb, NET_ADDR_SET, NETDEV_TX_OK, NUD_PERMANENT, NUD_REACHABLE, NETIF_F_LLTX, allocNetdev, consumeSkb, dropSkb,
   etherSetup, ethHwAddrRandom, ethMacAddr, ethtoolOpGetLink, ipv4ToString, netifStartQueue, netifStopQueue, registerNetdev,
   type EthtoolOps, type Module, type Net, type NetDevice, type NetDeviceOps, type NewLinkRequest, type RtnlLinkOps,
   type SkBuff,
@@ -52,14 +52,11 @@ function vxlanXmit(skb: SkBuff, dev: VxlanDevice): number {
   }
   if (f.key !== ALL_ZEROS_KEY) f.used = dev.net.kernel.jiffies;
   const sport = flowSrcPort(flowHash(h, at, len), priv.portMin, priv.portMax);
-  let bytes: Uint8Array;
-  if (skb.headroom() >= VXLAN_HLEN) {
-    const off = skb.push(VXLAN_HLEN);
-    emitVxlanHeader(h, off, priv.cfg.vni);
-    bytes = h.subarray(off, skb.tail);
-  } else {
-    bytes = withHeader(priv, h, at, len);
-  }
+  // The header goes in front of the frame (vxlan_build_skb); an skb without headroom is copied
+  // into one with room first, as skb_cow_head() would.
+  let out = skb;
+  if (skb.headroom() < VXLAN_HLEN) out = withHeadroom(skb);
+  emitVxlanHeader(out.head, out.push(VXLAN_HLEN), priv.cfg.vni);
   const remotes = f.remotes;
   const stats = dev.stats;
   for (let i = 0; i < remotes.length; i++) {
@@ -69,7 +66,7 @@ function vxlanXmit(skb: SkBuff, dev: VxlanDevice): number {
       continue;
     }
     try {
-      vs.transport.send(bytes, r.ip, r.port, sport);
+      vs.transport.send(out, r.ip, r.port, sport);
       stats.txPackets++;
       stats.txBytes += len;
     } catch {
@@ -77,17 +74,19 @@ function vxlanXmit(skb: SkBuff, dev: VxlanDevice): number {
       stats.txErrors++;
     }
   }
+  if (out !== skb) consumeSkb(out);
   consumeSkb(skb);
   return NETDEV_TX_OK;
 }
 
-/** The cold path for an skb without headroom: header and frame in the device's scratch buffer. */
-function withHeader(priv: VxlanPriv, h: Uint8Array, at: number, len: number): Uint8Array {
-  if (priv.scratch === null || priv.scratch.length < VXLAN_HLEN + len) priv.scratch = new Uint8Array(VXLAN_HLEN + Math.max(len, 2048));
-  const s = priv.scratch;
-  emitVxlanHeader(s, 0, priv.cfg.vni);
-  s.set(h.subarray(at, at + len), VXLAN_HLEN);
-  return s.subarray(0, VXLAN_HLEN + len);
+/** The cold path for an skb without headroom: a copy of its frame in a new skb with room. */
+function withHeadroom(skb: SkBuff): SkBuff {
+  const len = skb.len;
+  const n = allocSkb(VXLAN_HLEN + len);
+  n.reserve(VXLAN_HLEN);
+  n.head.set(skb.head.subarray(skb.data, skb.tail), n.put(len));
+  n.dev = skb.dev;
+  return n;
 }
 
 // ---- control path ------------------------------------------------------------------------

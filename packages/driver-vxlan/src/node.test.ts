@@ -1,8 +1,10 @@
 import dgram from "node:dgram";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { devClose, EADDRINUSE, ethtoolGetStats, KernelError, pingSocket, ROOT_CRED, udpSocket, type EchoReply } from "@vnet/core";
-import { RealtimeClock, vxlanReady } from "./index.js";
+import {
+  allocSkb, devClose, devQueueXmit, EADDRINUSE, ethtoolGetStats, KernelError, NET_SKB_PAD, pingSocket, ROOT_CRED, udpSocket, type EchoReply,
+} from "@vnet/core";
+import { fdbAppend, RealtimeClock, vxlanReady } from "./index.js";
 import { NodeUdpTransport, nodeTransport } from "./node.js";
 import { boot, ip, linkAdd, up } from "./test-helpers.js";
 
@@ -85,6 +87,55 @@ describe("node:dgram transport (127.0.0.0/8)", () => {
     devClose(dev);
     peer.close();
   });
+
+  it("sends a burst and a flood byte for byte, to every remote", async () => {
+    const port = await freePort();
+    const peers = ["127.0.0.3", "127.0.0.4"].map((addr) => {
+      const sock = dgram.createSocket("udp4");
+      const got: { bytes: Buffer; sport: number }[] = [];
+      sock.on("message", (m, rinfo) => got.push({ bytes: m, sport: rinfo.port }));
+      return { addr, sock, got };
+    });
+    for (const p of peers) await new Promise<void>((resolve) => p.sock.bind(port, p.addr, resolve));
+    const k = boot(nodeTransport(), 5);
+    const dev = linkAdd(k, "vx0", ["id", "42", "local", "127.0.0.1", "remote", "127.0.0.3", "dstport", String(port)]);
+    fdbAppend(dev, "00:00:00:00:00:00", "127.0.0.4");
+    up(dev);
+    await vxlanReady(dev);
+    // Broadcast frames of one flow: flooded to both remotes, one after another without a pause,
+    // so each datagram must leave with its own bytes even though the driver reuses its buffers.
+    const N = 300;
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < N; i++) {
+      const f = new Uint8Array(64 + (i % 50));
+      f.fill(0xff, 0, 6);
+      f.set(dev.devAddr.subarray(0, 6), 6);
+      f[12] = 0x88;
+      f[13] = 0xb5;
+      for (let j = 14; j < f.length; j++) f[j] = (i * 7 + j) & 0xff;
+      frames.push(f);
+      const skb = allocSkb(f.length + NET_SKB_PAD);
+      skb.reserve(NET_SKB_PAD);
+      skb.head.set(f, skb.put(f.length));
+      skb.dev = dev;
+      devQueueXmit(skb);
+      // Later frames find the flow's socket bound and connected; the peers read between runs of
+      // 25 (what this process does not read, the host's receive buffer would drop).
+      if (i === 10) await new Promise((resolve) => setTimeout(resolve, 50));
+      else if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const clock = RealtimeClock.of(k)!;
+    await clock.until(() => peers.every((p) => p.got.length >= N), 5000);
+    expect(peers.map((p) => p.got.length)).toEqual([N, N]);
+    for (const p of peers) {
+      expect(p.got.map((g) => Buffer.from(g.bytes.subarray(8)).toString("hex"))).toEqual(frames.map((f) => Buffer.from(f).toString("hex")));
+      for (const g of p.got) expect(g.sport === port || (g.sport >= 32768 && g.sport < 60999)).toBe(true);
+    }
+    // The flow's own socket carried it to its first remote once ready.
+    expect(peers[0]!.got.at(-1)!.sport).not.toBe(port);
+    devClose(dev);
+    for (const p of peers) p.sock.close();
+  }, 15_000);
 
   it("reports a port in use as a clear error naming the address and port", async () => {
     const port = await freePort();

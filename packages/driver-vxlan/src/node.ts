@@ -10,15 +10,17 @@
  */
 import dgram from "node:dgram";
 import type { AddressInfo } from "node:net";
-import { EIO, errnoByName, ipv4ToString, parseIpv4, type Plugin } from "@vnet/core";
+import { copyView, EIO, errnoByName, ipv4ToString, parseIpv4, type Plugin, type SkBuff } from "@vnet/core";
 import { bindError, toAddr, type VxlanReceive, type VxlanTransport, type VxlanTransportFactory } from "./transport.js";
 import { createVxlan, type VxlanParams } from "./module.js";
 
 export interface NodeTransportOptions {
   /**
-   * "hash" (default): each flow leaves from its hashed source port, as Linux sends, through extra
-   * sockets bound on first use (up to `maxSourceSockets`; a port that is taken, or still binding,
-   * falls back to the listening socket). "fixed": everything leaves from the listening port.
+   * "hash" (default): each flow leaves from its hashed source port, as Linux sends, through a
+   * socket bound to that port on first use and connected to the flow's remote (up to
+   * `maxSourceSockets`). Until it is ready, when its port is taken, and for the flow's datagrams to
+   * other remotes (flooding), the listening socket sends. "fixed": everything leaves from the
+   * listening port.
    */
   sourcePorts?: "hash" | "fixed" | undefined;
   maxSourceSockets?: number | undefined;
@@ -29,6 +31,15 @@ export interface NodeTransportOptions {
 
 /** Caches of address text <-> number: bounded, so hostile traffic cannot grow them. */
 const CACHE_MAX = 4096;
+
+/**
+ * dgram's address lookup, for the numeric IPv4 addresses the transport only ever gives it:
+ * answered at once, so send() hands the datagram to the host before it returns, instead of a
+ * tick later through dns.lookup (which would oblige a copy of every datagram).
+ */
+function numericLookup(address: string, _family: unknown, cb: (err: null, address: string, family: number) => void): void {
+  cb(null, address, 4);
+}
 
 /** A node:dgram socket bound to address:port, carrying VXLAN datagrams. */
 export class NodeUdpTransport implements VxlanTransport {
@@ -48,8 +59,17 @@ export class NodeUdpTransport implements VxlanTransport {
   private closed = false;
   private readonly toText: Map<number, string> = new Map();
   private readonly toNumber: Map<string, number> = new Map();
-  /** Source-port sockets: bound, still binding (false), or unusable (null). */
-  private readonly sources: Map<number, { socket: dgram.Socket; ok: boolean } | null> = new Map();
+  private lastText = "";
+  private lastAddr = 0;
+  /** Flow sockets by source port; null where none could be had (port taken, too many). */
+  private readonly flows: Map<number, FlowSocket | null> = new Map();
+  /**
+   * Where a datagram is copied to be sent, and views of it by length: the host takes the bytes
+   * during send(), so one buffer serves every datagram, until the host keeps one queued.
+   */
+  private staging: Uint8Array = new Uint8Array(2048);
+  private stagingDv: DataView = new DataView(this.staging.buffer);
+  private readonly stagingViews: Map<number, Uint8Array> = new Map();
 
   constructor(address: string | number, port: number, opts: NodeTransportOptions = {}) {
     this.address = typeof address === "number" ? ipv4ToString(address) : address;
@@ -57,7 +77,7 @@ export class NodeUdpTransport implements VxlanTransport {
     this.opts = opts;
     // A malformed address is the caller's error, thrown now.
     toAddr(this.address);
-    this.socket = this.createSocket();
+    this.socket = udpSocket4();
     this.socket.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       const cb = this.cb;
       if (cb !== null) cb(msg, this.addrOf(rinfo.address), rinfo.port);
@@ -72,7 +92,7 @@ export class NodeUdpTransport implements VxlanTransport {
       this.socket.bind({ address: this.address, port, exclusive: true }, () => {
         this.socket.off("error", onError);
         this.bound = true;
-        this.applyBuffers(this.socket);
+        applyBuffers(this.socket, opts);
         resolve();
       });
     });
@@ -100,11 +120,45 @@ export class NodeUdpTransport implements VxlanTransport {
     return this.bound && !this.closed ? (this.socket.address() as AddressInfo).port : 0;
   }
 
-  send(bytes: Uint8Array, addr: number, port: number, srcPort: number): void {
+  send(skb: SkBuff, addr: number, port: number, srcPort: number): void {
     if (this.closed || this.failed) return;
-    // dgram sends after a tick: copy now, the driver's buffer is reused as soon as we return.
-    const copy = Buffer.from(bytes);
-    this.sourceFor(srcPort).send(copy, port, this.textOf(addr));
+    if (!this.bound) {
+      // dgram holds sends until the bind completes: this datagram needs bytes of its own.
+      this.socket.send(skb.head.slice(skb.data, skb.tail), port, this.textOf(addr));
+      return;
+    }
+    const out = this.stage(skb);
+    const flow = this.flowFor(srcPort, addr, port);
+    let s: dgram.Socket;
+    if (flow !== null) {
+      s = flow.socket;
+      s.send(out);
+    } else {
+      s = this.socket;
+      s.send(out, port, this.textOf(addr));
+    }
+    // The host could not send it now (its buffer is full) and queued it: that buffer is taken.
+    if (s.getSendQueueCount() > 0) this.retireStaging();
+  }
+
+  /** The skb's datagram copied to the staging buffer, as a view of exactly its length. */
+  private stage(skb: SkBuff): Uint8Array {
+    const len = skb.tail - skb.data;
+    if (len > this.staging.length) this.retireStaging(Math.max(len, 2 * this.staging.length));
+    // Word copies through the two DataViews: nothing allocated per datagram.
+    copyView(this.staging, this.stagingDv, 0, skb.head, skb.view, skb.data, len);
+    let v = this.stagingViews.get(len);
+    if (v === undefined) {
+      v = this.staging.subarray(0, len);
+      this.stagingViews.set(len, v);
+    }
+    return v;
+  }
+
+  private retireStaging(size: number = this.staging.length): void {
+    this.staging = new Uint8Array(size);
+    this.stagingDv = new DataView(this.staging.buffer);
+    this.stagingViews.clear();
   }
 
   onMessage(cb: VxlanReceive | null): void {
@@ -116,52 +170,31 @@ export class NodeUdpTransport implements VxlanTransport {
     this.closed = true;
     this.cb = null;
     closeQuietly(this.socket);
-    for (const s of this.sources.values()) if (s !== null) closeQuietly(s.socket);
-    this.sources.clear();
+    for (const f of this.flows.values()) f?.close();
+    this.flows.clear();
   }
 
-  private createSocket(): dgram.Socket {
-    return dgram.createSocket({ type: "udp4", reuseAddr: false });
-  }
 
-  private applyBuffers(s: dgram.Socket): void {
-    try {
-      if (this.opts.recvBufferSize !== undefined) s.setRecvBufferSize(this.opts.recvBufferSize);
-      if (this.opts.sendBufferSize !== undefined) s.setSendBufferSize(this.opts.sendBufferSize);
-    } catch {
-      // The system's limits win (net.core.rmem_max): not worth failing the tunnel for.
-    }
-  }
-
-  private sourceFor(port: number): dgram.Socket {
-    if (this.opts.sourcePorts === "fixed" || port === 0 || port === this.port) return this.socket;
-    let s = this.sources.get(port);
-    if (s === undefined) {
-      s = null;
-      if (this.sources.size < (this.opts.maxSourceSockets ?? 64)) {
-        const socket = this.createSocket();
-        const entry = { socket, ok: false };
-        socket.on("error", () => {
-          if (!entry.ok) {
-            // Taken by someone else: this flow keeps leaving from the listening port.
-            this.sources.set(port, null);
-            closeQuietly(socket);
-          } else {
-            this.sendErrors++;
-          }
+  /** The flow socket of `sport` when it is connected to `addr`:`port`; null: use the listening socket. */
+  private flowFor(sport: number, addr: number, port: number): FlowSocket | null {
+    if (this.opts.sourcePorts === "fixed" || sport === 0 || sport === this.port) return null;
+    const f = this.flows.get(sport);
+    if (f === undefined) {
+      let flow: FlowSocket | null = null;
+      if (this.flows.size < (this.opts.maxSourceSockets ?? 64)) {
+        flow = new FlowSocket(this.address, sport, addr, port, this.opts, {
+          sendError: () => this.sendErrors++,
+          // Port taken, or no way to the remote: the flow keeps the listening socket.
+          failed: (dead) => {
+            if (this.flows.get(sport) === dead) this.flows.set(sport, null);
+            dead.close();
+          },
         });
-        // Datagrams to a source port are not VXLAN's (Linux listens on dstport only): read and dropped.
-        socket.on("message", () => undefined);
-        socket.bind({ address: this.address, port, exclusive: true }, () => {
-          entry.ok = true;
-          this.applyBuffers(socket);
-        });
-        s = entry;
       }
-      this.sources.set(port, s);
+      this.flows.set(sport, flow);
+      return null;
     }
-    // Until its own socket is bound, a flow leaves from the listening one: nothing waits, nothing is lost.
-    return s !== null && s.ok ? s.socket : this.socket;
+    return f !== null && f.connected && f.addr === addr && f.port === port ? f : null;
   }
 
   private textOf(addr: number): string {
@@ -175,13 +208,82 @@ export class NodeUdpTransport implements VxlanTransport {
   }
 
   private addrOf(text: string): number {
+    // Datagrams come in runs from one peer: a string compare beats hashing a fresh string.
+    if (text === this.lastText) return this.lastAddr;
     let n = this.toNumber.get(text);
     if (n === undefined) {
       if (this.toNumber.size >= CACHE_MAX) this.toNumber.clear();
       n = (parseIpv4(text) ?? 0) >>> 0;
       this.toNumber.set(text, n);
     }
+    this.lastText = text;
+    this.lastAddr = n;
     return n;
+  }
+}
+
+/** A UDP socket as the transport uses them: numeric addresses, so a send is done before it returns. */
+function udpSocket4(): dgram.Socket {
+  return dgram.createSocket({ type: "udp4", reuseAddr: false, lookup: numericLookup as unknown as dgram.SocketOptions["lookup"] });
+}
+
+function applyBuffers(s: dgram.Socket, opts: NodeTransportOptions): void {
+  try {
+    if (opts.recvBufferSize !== undefined) s.setRecvBufferSize(opts.recvBufferSize);
+    if (opts.sendBufferSize !== undefined) s.setSendBufferSize(opts.sendBufferSize);
+  } catch {
+    // The system's limits win (net.core.rmem_max): not worth failing the tunnel for.
+  }
+}
+
+/**
+ * The socket one flow leaves from: bound to the flow's hashed source port, then connected to the
+ * remote it first sent to, so the host neither looks up a route nor Node an address per datagram.
+ * What the port receives is not VXLAN's (Linux listens on dstport only): read and dropped.
+ */
+class FlowSocket {
+  readonly socket: dgram.Socket;
+  readonly addr: number;
+  readonly port: number;
+  connected = false;
+  private closed = false;
+
+  constructor(
+    local: string,
+    sport: number,
+    addr: number,
+    port: number,
+    opts: NodeTransportOptions,
+    on: { sendError(): void; failed(f: FlowSocket): void },
+  ) {
+    this.addr = addr;
+    this.port = port;
+    const socket = udpSocket4();
+    this.socket = socket;
+    let bound = false;
+    // Before the bind: the port is someone else's. After: the host's report of a send (unreachable...).
+    socket.on("error", () => (bound ? on.sendError() : on.failed(this)));
+    socket.on("message", () => undefined);
+    socket.bind({ address: local, port: sport, exclusive: true }, () => {
+      bound = true;
+      applyBuffers(socket, opts);
+      if (this.closed) return;
+      socket.connect(port, ipv4ToString(addr), () => {
+        try {
+          socket.remoteAddress();
+          this.connected = !this.closed;
+        } catch {
+          on.failed(this);
+        }
+      });
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connected = false;
+    closeQuietly(this.socket);
   }
 }
 

@@ -83,8 +83,6 @@ export class VxlanPriv {
   portMin: number;
   portMax: number;
   readonly counters: VxlanCounters = new VxlanCounters();
-  /** Where the header goes when an skb has no headroom for it. */
-  scratch: Uint8Array | null = null;
 
   constructor(cfg: VxlanConfig, srcNet: Net, factory: VxlanTransportFactory, cleanup: (dev: NetDevice<VxlanPriv> | null) => void) {
     this.cfg = cfg;

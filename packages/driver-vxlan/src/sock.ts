@@ -199,8 +199,10 @@ function vxlanDevRcv(dev: VxlanDevice, b: Uint8Array, off: number, flen: number,
     devCoreStats(dev).rxDropped++;
     return;
   }
+  // The whole datagram in one copy, its VXLAN header landing in the headroom (pulled, as
+  // vxlan_rcv does): no view of the host's buffer is made per frame. `b` ends with the frame.
   const skb = netdevAllocSkb(dev, flen);
-  copyBytes(skb.head, skb.data, b, off, flen);
+  skb.head.set(b, skb.data - off);
   skb.put(flen);
   skb.protocol = ethTypeTrans(skb, dev);
   if (netifRx(skb) === NET_RX_SUCCESS) {

@@ -6,7 +6,7 @@
  */
 import {
   EADDRINUSE, EINVAL, IP_PMTUDISC_DONT, KernelError, ROOT_CRED, ipv4ToString, parseIpv4, udpSocket, type Kernel, type Net, type NetDevice,
-  type UdpSocket,
+  type SkBuff, type UdpSocket,
 } from "@vnet/core";
 
 /** Receives one datagram; `bytes` is valid only during the call. */
@@ -15,11 +15,13 @@ export type VxlanReceive = (bytes: Uint8Array, addr: number, port: number) => vo
 /** A bound UDP endpoint carrying VXLAN datagrams. Addresses are IPv4 as host-order numbers. */
 export interface VxlanTransport {
   /**
-   * Sends one datagram to `addr`:`port`, from `srcPort` when the transport can choose its source
-   * port (else from the port it is bound to). `bytes` is valid only during the call: a transport
-   * that sends later copies it. Must not throw for a datagram the network drops.
+   * Sends the datagram `skb.head[skb.data, skb.tail)` (VXLAN header and inner frame) to
+   * `addr`:`port`, from `srcPort` when the transport can choose its source port (else from the
+   * port it is bound to), as udp_tunnel_xmit_skb() is handed the skb. The skb stays the driver's
+   * (a flood sends it to every remote): read it during the call only; a transport that sends
+   * later copies it. Must not throw for a datagram the network drops.
    */
-  send(bytes: Uint8Array, addr: number, port: number, srcPort: number): void;
+  send(skb: SkBuff, addr: number, port: number, srcPort: number): void;
   /** Sets (or clears) the receive callback. */
   onMessage(cb: VxlanReceive | null): void;
   /** Releases the socket(s); no callback runs afterwards. */
@@ -103,10 +105,10 @@ class KernelUdpTransport implements VxlanTransport {
     this.sock = sk;
   }
 
-  send(bytes: Uint8Array, addr: number, port: number, srcPort: number): void {
+  send(skb: SkBuff, addr: number, port: number, srcPort: number): void {
     const sk = this.source(srcPort);
     try {
-      sk.sendto(bytes, addr, port);
+      sk.sendto(skb.head.subarray(skb.data, skb.tail), addr, port);
     } catch {
       // An unroutable remote: the kernel's own counters (OutNoRoutes) have it; the tunnel carries on.
     }
@@ -238,9 +240,9 @@ class MemoryTransport implements VxlanTransport {
     this.port = port;
   }
 
-  send(bytes: Uint8Array, addr: number, port: number, srcPort: number): void {
+  send(skb: SkBuff, addr: number, port: number, srcPort: number): void {
     if (this.closed) return;
-    this.underlay.deliver(bytes, this.saddr, srcPort === 0 ? this.port : srcPort, addr, port);
+    this.underlay.deliver(skb.head.subarray(skb.data, skb.tail), this.saddr, srcPort === 0 ? this.port : srcPort, addr, port);
   }
 
   onMessage(cb: VxlanReceive | null): void {
