@@ -231,9 +231,14 @@ const specRes = new FibResult();
 
 /** fib_compute_spec_dst(): the source for a reply to a packet we received. */
 function fibComputeSpecDst(net: Net, skb: SkBuff, rt: Rtable): number {
+  if ((rt.flags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) === RTCF_LOCAL) return readIpv4(skb.head, skb.networkHeader + 16);
+  return specDstLookup(net, skb);
+}
+
+/** Not plain unicast to us: the preferred source of the route back, else one of the device's. */
+function specDstLookup(net: Net, skb: SkBuff): number {
   const h = skb.head;
   const nh = skb.networkHeader;
-  if ((rt.flags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) === RTCF_LOCAL) return readIpv4(h, nh + 16);
   const saddr = readIpv4(h, nh + 12);
   const dev = skb.dev!;
   let scope = RT_SCOPE_UNIVERSE;

@@ -269,12 +269,21 @@ export function ipLocalDeliver(skb: SkBuff): void {
 function localDeliver(skb: SkBuff, ns: NetnsIpv4): void {
   const h = skb.head;
   const nh = skb.networkHeader;
-  const fragWord = (h[nh + 6]! << 8) | h[nh + 7]!;
-  if (fragWord & (IP_MF | IP_OFFSET)) {
-    const whole = ipDefrag(ns.net, skb);
-    if (whole === null) return;
-    skb = whole;
+  if (((h[nh + 6]! << 8) | h[nh + 7]!) & (IP_MF | IP_OFFSET)) {
+    localDeliverFragment(skb, ns);
+    return;
   }
+  localDeliverFinish(skb, ns);
+}
+
+/** A fragment: reassembled first, delivered when it completes the datagram. */
+function localDeliverFragment(skb: SkBuff, ns: NetnsIpv4): void {
+  const whole = ipDefrag(ns.net, skb);
+  if (whole !== null) localDeliverFinish(whole, ns);
+}
+
+/** ip_local_deliver_finish(): raw sockets see it, then the protocol handler. */
+function localDeliverFinish(skb: SkBuff, ns: NetnsIpv4): void {
   const protocol = skb.head[skb.networkHeader + 9]!;
   skb.data = skb.transportHeader;
   const raw = inetSocketHooks.rawDeliver !== null && inetSocketHooks.rawDeliver(skb, protocol);
@@ -284,6 +293,11 @@ function localDeliver(skb: SkBuff, ns: NetnsIpv4): void {
     prot.handler(skb);
     return;
   }
+  localDeliverNoProto(skb, ns, raw);
+}
+
+/** No handler for the protocol: a raw socket took it, or it is an unknown protocol. */
+function localDeliverNoProto(skb: SkBuff, ns: NetnsIpv4, raw: boolean): void {
   if (!raw) {
     ns.ipMib[IPSTATS_MIB_INUNKNOWNPROTOS]!++;
     icmpSend(skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);

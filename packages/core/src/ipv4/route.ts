@@ -203,6 +203,11 @@ function localInput(net: Net, skb: SkBuff, dev: NetDevice, idev: InDevice, res: 
       return 0;
     }
   }
+  return localInputNew(net, skb, dev, res, nh, flags, err, doCache);
+}
+
+/** No valid cached dst: a new one, cached on the next hop when it may be. */
+function localInputNew(net: Net, skb: SkBuff, dev: NetDevice, res: FibResult, nh: FibNh | null, flags: number, err: number, doCache: boolean): number {
   const rtDev = nh !== null && nh.dev !== null ? nh.dev : net.loopback;
   const rt = new Rtable(net, rtDev, res.type, flags | RTCF_LOCAL);
   rt.isInput = true;
@@ -307,6 +312,15 @@ function routeInputMc(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: 
 }
 
 function routeInputSlow(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice): number {
+  // Addresses in 0/8, 127/8 or 224/3 on either side, or a zero source, take the long way.
+  const fa = daddr >>> 24;
+  const sa = saddr >>> 24;
+  if (fa === 0 || fa === 127 || fa >= 224 || sa === 0 || sa === 127 || sa >= 224) return routeInputSpecial(net, skb, daddr, saddr, tos, dev, idev);
+  return routeInputLookup(net, skb, daddr, saddr, tos, dev, idev);
+}
+
+/** The martian and broadcast screening of ip_route_input_slow, for unusual addresses. */
+function routeInputSpecial(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice): number {
   if (ipv4IsMulticast(saddr) || ipv4IsLbcast(saddr)) return martianSource(net, idev, daddr, saddr, -EINVAL);
   if (ipv4IsLbcast(daddr) || (saddr === 0 && daddr === 0)) return brdInput(net, skb, daddr, saddr, tos, dev, idev, null);
   if (ipv4IsZeronet(saddr)) return martianSource(net, idev, daddr, saddr, -EINVAL);
@@ -316,6 +330,11 @@ function routeInputSlow(net: Net, skb: SkBuff, daddr: number, saddr: number, tos
   } else if (ipv4IsLoopback(saddr)) {
     if (!inDevOrConf(idev, IPV4_DEVCONF_ROUTE_LOCALNET)) return martianSource(net, idev, daddr, saddr, -EINVAL);
   }
+  return routeInputLookup(net, skb, daddr, saddr, tos, dev, idev);
+}
+
+/** ip_route_input_slow() past the screening: the FIB decides. */
+function routeInputLookup(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice): number {
   const fl = inFl;
   fl.daddr = daddr;
   fl.saddr = saddr;

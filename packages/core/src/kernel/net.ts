@@ -53,7 +53,7 @@ export class Net {
 
   /** Whether a subsystem has created its state here. */
   hasGen(key: NetGenericKey<unknown>): boolean {
-    return this.generic[key.id] !== undefined;
+    return key.id < this.generic.length && this.generic[key.id] !== undefined;
   }
 
   /** dev_index_reserve(): the next free ifindex. */

@@ -544,18 +544,20 @@ export function neighEventSend(n: Neighbour, skb: SkBuff | null): number {
 export function neighOutput(n: Neighbour, skb: SkBuff): number {
   if (n.nudState & NUD_CONNECTED && n.hhLen !== 0) {
     const hhLen = n.hhLen;
-    if (skb.data < hhLen) {
-      // Not enough headroom for the link header (skb_realloc_headroom).
-      const moved = skbGrowHeadroom(skb, hhLen);
-      if (moved === null) return -ENOBUFS;
-      skb = moved;
-    }
+    if (skb.data < hhLen) return neighOutputRealloc(n, skb);
     skb.data -= hhLen;
     copyView(skb.head, skb.view, skb.data, n.hh!, n.hhView!, 0, hhLen);
     return devQueueXmit(skb);
   }
   if (n.output === NEIGH_OUTPUT_DIRECT) return devQueueXmit(skb);
   return neighResolveOutput(n, skb);
+}
+
+/** Not enough headroom for the cached link header (skb_realloc_headroom), then the same. */
+function neighOutputRealloc(n: Neighbour, skb: SkBuff): number {
+  const moved = skbGrowHeadroom(skb, n.hhLen);
+  if (moved === null) return -ENOBUFS;
+  return neighOutput(n, moved);
 }
 
 /** neigh_resolve_output(). */

@@ -676,6 +676,11 @@ export function devQueueXmit(skb: SkBuff): number {
     if (dev.state & QUEUE_STATE_DRV_XOFF || xmitOne(skb, dev) === NETDEV_TX_BUSY) return xmitDrop(skb, dev, NET_XMIT_DROP);
     return NET_XMIT_SUCCESS;
   }
+  return qdiscEnqueue(skb, dev, q);
+}
+
+/** __dev_xmit_skb(): through the pfifo qdisc. */
+function qdiscEnqueue(skb: SkBuff, dev: NetDevice, q: SkbQueue): number {
   if (q.qlen === 0 && (dev.state & QUEUE_STATE_DRV_XOFF) === 0) {
     // TCQ_F_CAN_BYPASS: an empty work-conserving queue hands the packet straight to the driver
     // (sch_direct_xmit), as enqueue-then-dequeue would; a busy driver gets it queued back.

@@ -79,15 +79,18 @@ export function ethTypeTrans(skb: SkBuff, dev: NetDevice): number {
   skb.macHeader = at;
   skb.data = at + ETH_HLEN;
   skb.networkHeader = at + ETH_HLEN;
-  if (h[at]! & 1) {
-    skb.pktType = v.getUint32(at) === 0xffffffff && v.getUint16(at + 4) === 0xffff ? PACKET_BROADCAST : PACKET_MULTICAST;
-  } else {
-    const a = dev.devAddr;
-    const diff = (h[at]! ^ a[0]!) | (h[at + 1]! ^ a[1]!) | (h[at + 2]! ^ a[2]!) | (h[at + 3]! ^ a[3]!) | (h[at + 4]! ^ a[4]!) | (h[at + 5]! ^ a[5]!);
-    skb.pktType = diff === 0 ? PACKET_HOST : PACKET_OTHERHOST;
-  }
+  skb.pktType = h[at]! & 1 ? ethGroupType(v, at) : ethUnicastType(h, at, dev.devAddr);
   const proto = v.getUint16(at + 12);
   return proto >= ETH_P_802_3_MIN ? proto : eth8023Proto(h, at);
+}
+
+function ethUnicastType(h: Uint8Array, at: number, a: Uint8Array): number {
+  const diff = (h[at]! ^ a[0]!) | (h[at + 1]! ^ a[1]!) | (h[at + 2]! ^ a[2]!) | (h[at + 3]! ^ a[3]!) | (h[at + 4]! ^ a[4]!) | (h[at + 5]! ^ a[5]!);
+  return diff === 0 ? PACKET_HOST : PACKET_OTHERHOST;
+}
+
+function ethGroupType(v: DataView, at: number): number {
+  return v.getUint32(at) === 0xffffffff && v.getUint16(at + 4) === 0xffff ? PACKET_BROADCAST : PACKET_MULTICAST;
 }
 
 /** 802.3 frames: a raw IPX frame starts 0xFFFF, anything else is 802.2 LLC. */

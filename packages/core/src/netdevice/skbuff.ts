@@ -191,8 +191,7 @@ export const VIEW_COPY_MAX = 128;
  */
 export function copyView(dst: Uint8Array, dv: DataView, dstOff: number, src: Uint8Array, sv: DataView, srcOff: number, len: number): void {
   if (len > VIEW_COPY_MAX) {
-    // One memmove; a view of the source only when it is not the whole array.
-    dst.set(srcOff === 0 && len === src.length ? src : src.subarray(srcOff, srcOff + len), dstOff);
+    copyLong(dst, dstOff, src, srcOff, len);
     return;
   }
   let i = 0;
@@ -210,6 +209,11 @@ export function copyView(dst: Uint8Array, dv: DataView, dstOff: number, src: Uin
     i += 2;
   }
   if (i < len) dst[dstOff + i] = src[srcOff + i]!;
+}
+
+/** One memmove; a view of the source only when it is not the whole array. */
+function copyLong(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  dst.set(srcOff === 0 && len === src.length ? src : src.subarray(srcOff, srcOff + len), dstOff);
 }
 
 /** alloc_skb: a buffer of at least `size` bytes, data and tail at offset 0. */

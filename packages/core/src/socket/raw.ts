@@ -24,6 +24,8 @@ export const SOL_RAW = 255;
 export const ICMP_FILTER = 1;
 
 const RAW_KEY: NetGenericKey<Set<RawSocket>> = new NetGenericKey<Set<RawSocket>>("raw", () => new Set());
+/** Open raw sockets in every namespace: none (the usual case) lets delivery skip the lookup. */
+let rawOpen = 0;
 
 /** A raw IPv4 socket. */
 export class RawSocket extends InetSock {
@@ -37,6 +39,7 @@ export class RawSocket extends InetSock {
     this.num = protocol;
     this.hdrincl = protocol === IPPROTO_RAW;
     net.gen(RAW_KEY).add(this);
+    rawOpen++;
   }
 
   /** bind(): a local (or broadcast/multicast) address to receive on and send from. */
@@ -148,7 +151,7 @@ export class RawSocket extends InetSock {
 
   override close(): void {
     if (this.closed) return;
-    this.net.gen(RAW_KEY).delete(this);
+    if (this.net.gen(RAW_KEY).delete(this)) rawOpen--;
     super.close();
   }
 }
@@ -177,6 +180,10 @@ function rawMatch(sk: RawSocket, protocol: number, raddr: number, laddr: number,
 
 /** raw_local_deliver(): a copy to each matching raw socket; true if any matched. */
 function rawDeliver(skb: SkBuff, protocol: number): boolean {
+  return rawOpen !== 0 && rawDeliverNet(skb, protocol);
+}
+
+function rawDeliverNet(skb: SkBuff, protocol: number): boolean {
   const net = skb.dev!.net;
   if (!net.hasGen(RAW_KEY)) return false;
   const set = net.gen(RAW_KEY);
@@ -201,6 +208,7 @@ function rawDeliver(skb: SkBuff, protocol: number): boolean {
 
 /** raw_icmp_error(): raw sockets of the quoted protocol hear about errors for their packets. */
 function rawIcmpError(skb: SkBuff, protocol: number, info: number): void {
+  if (rawOpen === 0) return;
   const net = skb.dev!.net;
   if (!net.hasGen(RAW_KEY)) return;
   const h = skb.head;
