@@ -64,6 +64,26 @@ describe("RealtimeClock", () => {
     expect(k.scheduler.onWake).toBeNull();
   });
 
+  it("reads the wall clock before it runs: a late timer and an arrival see the time they happen", async () => {
+    const k = new Kernel();
+    let wall = 1000;
+    const clock = RealtimeClock.for(k, { now: () => wall }).start();
+    // A timer due at 100 ms whose host timer fires late, at 250 ms: it runs at 250, as a late
+    // timer softirq sees the current jiffies.
+    let seenAt = -1;
+    k.after(100, () => (seenAt = k.nowMs));
+    wall = 1250;
+    clock.settle();
+    expect(seenAt).toBe(250);
+    await new Promise((resolve) => setImmediate(resolve));
+    // A datagram arriving at 400 ms kicks the clock: kernel time is 400 before the driver queues it.
+    wall = 1400;
+    clock.kick();
+    expect(k.nowMs).toBe(400);
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.stop();
+  });
+
   it("runs while a device with a real transport is up, and processes arrivals at once", async () => {
     const wire = new MemoryUnderlay();
     const a = boot(realtimeHost(wire, "192.0.2.1"), 1);

@@ -127,10 +127,15 @@ export class RealtimeClock {
     if (this.users === 0 && !this.explicit) this.pause();
   }
 
-  /** Runs the kernel as soon as the current host callback returns (after a datagram arrived). */
+  /**
+   * Runs the kernel as soon as the current host callback returns (a datagram arrived). The first
+   * kick of a batch also brings kernel time up to now, so that what arrives is stamped with the
+   * time it arrived (skb->tstamp, a ping's round trip), not with the end of the last run.
+   */
   kick(): void {
     if (!this.active || this.kickPending) return;
     this.kickPending = true;
+    this.catchUp();
     defer(this.onKick);
   }
 
@@ -192,6 +197,14 @@ export class RealtimeClock {
     return t;
   }
 
+  /** Moves kernel time up to the wall clock (timers due meanwhile run at the next tick); returns it. */
+  private catchUp(): number {
+    const sched = this.kernel.scheduler;
+    const now = this.target();
+    if (now > sched.now) sched.now = now;
+    return now;
+  }
+
   private resume(): void {
     if (this.active) return;
     this.active = true;
@@ -224,7 +237,9 @@ export class RealtimeClock {
 
   private tick(): void {
     this.ticks++;
-    this.kernel.scheduler.runUntil(this.target());
+    // The clock is read first, as a late timer softirq sees the current jiffies: what a timer
+    // sends is stamped with the time it really left, not with when the timer was due.
+    this.kernel.scheduler.runUntil(this.catchUp());
     if (this.waiters.size > 0) for (const w of [...this.waiters]) if (w.pred()) w.done(true);
     if (this.active) this.rearm();
   }

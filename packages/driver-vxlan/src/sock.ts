@@ -53,13 +53,14 @@ export class VxlanSock {
 
   /** The transport's receive callback. Never throws: a bad datagram is counted and dropped. */
   readonly rcv = (b: Uint8Array, saddr: number, _sport: number): void => {
+    // First, so that the kernel's clock reads the arrival's time when netif_rx stamps the frame.
+    if (this.clock !== null) this.clock.kick();
     try {
       vxlanRcv(this, b, saddr);
     } catch (e) {
       // A bug, not bad input (that is counted above): a real socket's process must not die of it.
       if (this.oopses++ < 10) this.net.kernel.printk(`vxlan: receive failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
-    if (this.clock !== null) this.clock.kick();
   };
 }
 
