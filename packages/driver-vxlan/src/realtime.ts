@@ -170,6 +170,8 @@ export class RealtimeClock {
       };
       this.waiters.add(w);
       if (timeoutMs !== Infinity) timer = host.setTimeout(() => w.done(pred()), Math.max(0, timeoutMs));
+      // Whoever waits has usually just queued work from outside (a ping's first echo): run it now.
+      this.kick();
     });
   }
 

@@ -189,6 +189,8 @@ async function main(argv: readonly string[]): Promise<number> {
 /** Runs what the command line asks for; returns the exit status. */
 async function session(cli: Cli, kernel: Kernel, shell: Shell, signal: ShutdownSignal | null, isTTY: boolean): Promise<number> {
   let status = 0;
+  // Real time: what starting up took has passed for the kernel too before the first command.
+  if (cli.realtime) shell.clock.settle(kernel);
   if (cli.mode === "line") {
     status = await shell.run(cli.line!);
     await shell.terminateJobs();

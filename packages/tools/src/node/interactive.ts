@@ -33,7 +33,8 @@ function loadHistory(file: string | null): string[] {
 
 /**
  * Runs the shell until `exit` or end of input; returns the status to exit with. `settle` (real
- * time) runs what is due after Ctrl-C, so the wait for the interrupted job ends at once.
+ * time) brings the kernel up to the wall clock before each line, and after Ctrl-C, so that the
+ * wait for the interrupted job ends at once.
  */
 export async function interactive(shell: Shell, settle: (() => void) | null): Promise<number> {
   const file = historyFile();
@@ -73,6 +74,8 @@ export async function interactive(shell: Shell, settle: (() => void) | null): Pr
   try {
     for await (const line of rl) {
       busy = true;
+      // Real time: the line runs at the time it was typed, not at the end of the last run.
+      settle?.();
       await shell.run(line);
       busy = false;
       if (shell.exited !== null) break;
