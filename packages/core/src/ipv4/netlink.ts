@@ -389,7 +389,9 @@ export function ipRouteGet(net: Net, cred: Cred, args: IpRouteGetArgs): IpRouteG
       fibLookupInto(net, fl, res);
       return {
         type: rt.type, dst: args.dst >>> 0, src: (args.src ?? 0) >>> 0, prefsrc: 0, gateway: rt.usesGateway ? rt.gw4 : 0,
-        dev: rt.dev.name, iif: dev.name, table: res.table === null ? 0 : res.table.id, prefix: res.prefix, prefixLen: res.prefixLen,
+        // A local input route's dst device is loopback (ip_rt_get_dev), which is what the kernel reports.
+        dev: rt.flags & RTCF_LOCAL ? net.loopback.name : rt.dev.name, iif: dev.name, table: res.table === null ? 0 : res.table.id,
+        prefix: res.prefix, prefixLen: res.prefixLen,
         flags: cacheFlags(rt.flags), mtu: rt.mtu, uid: cred.uid,
       };
     } finally {

@@ -130,6 +130,7 @@ describe("fib rules", () => {
     del(net, { table: 5 });
     expect(prefs(net).filter((p) => p.endsWith(":5"))).toEqual(["32765:5"]);
     expect(errnoCode(() => add(net, { tos: 0x11, table: 5 }))).toBe("EINVAL");
+    expect(errnoCode(() => add(net, { tos: 0x20, table: 5 }))).toBe("EINVAL");
     expect(errnoCode(() => fibNlNewRule(net, userCred(1000), { table: 5 }))).toBe("EPERM");
     expect(errnoCode(() => fibNlDelRule(net, userCred(1000), { table: 5 }))).toBe("EPERM");
   });

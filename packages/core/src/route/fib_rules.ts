@@ -46,7 +46,7 @@ export interface FibRuleConfig {
   srcLen?: number | undefined;
   dst?: number | undefined;
   dstLen?: number | undefined;
-  /** The tos (DS field) byte; its ECN bits must be clear. */
+  /** The tos byte: IPTOS_TOS_MASK bits only (0x04..0x1c). */
   tos?: number | undefined;
   iif?: string | undefined;
   oif?: string | undefined;
@@ -140,6 +140,11 @@ export class FibRules implements FibRulesHook {
   readonly fib: Fib;
   /** In order of pref; rules of equal pref in the order they were added. */
   readonly rules: FibRule[] = [defaultRule(0, RT_TABLE_LOCAL), defaultRule(32766, RT_TABLE_MAIN), defaultRule(32767, RT_TABLE_DEFAULT)];
+  /**
+   * fib_has_custom_rules: set by the first rule added or deleted, never cleared. Linux then keeps
+   * tables local and main apart (fib_unmerge), so lookups report table local for local routes.
+   */
+  hasCustomRules = false;
 
   constructor(net: Net) {
     this.net = net;
@@ -207,6 +212,7 @@ export class FibRules implements FibRulesHook {
   /** Re-resolves every goto (its first rule of the target pref) and turns fib_lookup's path. */
   changed(): void {
     const rules = this.rules;
+    this.hasCustomRules = true;
     for (const r of rules) {
       if (r.action !== FR_ACT_GOTO) continue;
       r.ctarget = rules.findIndex((t) => t.pref === r.target);
@@ -289,6 +295,8 @@ function nl2rule(rules: FibRules, cfg: FibRuleConfig, add: boolean): FibRule {
   }
   const tos = cfg.tos ?? 0;
   if (tos & 3 || tos < 0 || tos > 0xff) throw new KernelError(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
+  // IPv4 rules take the old TOS bits only (IPTOS_TOS_MASK), not the high DSCP bits.
+  if (tos & ~0x1e) throw new KernelError(EINVAL, "Invalid tos");
   r.srcLen = srcLen;
   r.src = srcLen === 0 ? 0 : (cfg.src ?? 0) >>> 0;
   r.srcMask = inetMakeMask(srcLen);

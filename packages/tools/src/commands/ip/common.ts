@@ -65,7 +65,8 @@ export function nextArg(ip: Ip, argv: readonly string[], i: number): string {
 }
 
 /** Kernel messages that reach ip as netlink extended acks (`Error: ...`), not as bare errnos. */
-const EXTACK = ["mtu less than device minimum", "mtu greater than device maximum", "Unknown device type", "Invalid prefix for given prefix length", "Nexthop has invalid gateway", "Device for nexthop is not up", "Route with host scope can not have a gateway"];
+const EXTACK = ["mtu less than device minimum", "mtu greater than device maximum", "Unknown device type", "Invalid prefix for given prefix length", "Nexthop has invalid gateway", "Device for nexthop is not up", "Route with host scope can not have a gateway",
+  "Invalid dsfield (tos): ECN bits must be 0", "Missing goto target for action goto", "Backward goto not supported", "Invalid tos"];
 
 /** How ip reports a failed netlink request: `Error: EXTACK.` or `RTNETLINK answers: STRERROR` (exit 2). */
 export function rtnlFail(ip: Ip, e: unknown): never {

@@ -121,6 +121,66 @@ describe.skipIf(skip !== null)("ip compared with iproute2 in a real namespace", 
     }
   });
 
+  it("agrees on ip rule sequences, the -j fields and the routes the rules choose", async () => {
+    const steps = [
+      "rule add from 10.0.0.0/24 table 100", "rule add from 10.0.0.0/24 table 100", "rule add to 192.168.1.0/24 lookup main pref 100",
+      "rule add from 1.2.3.4", "rule add iif lo table 5", "rule add oif nope table 6",
+      "rule add not from 10.1.0.0/16 tos 0x10 fwmark 0x1/0xff table 7", "rule add unreachable to 5.5.5.5",
+      "rule add prohibit to 6.6.6.6 pref 10", "rule add blackhole from 7.7.7.7", "rule add from 10.0.0.1/8 table 9 pref 50",
+      "rule add from 10.0.0.0/33 table 9", "rule add tos 0x11 table 9", "rule add tos CS1 table 9 pref 60", "rule add fwmark 5 table 8",
+      "rule add nop pref 70", "rule add goto 32766 pref 71", "rule add goto 300 pref 72", "rule add goto 10 pref 73", "rule add local pref 74",
+      "rule add from 10.9.0.0/16 table 100 pref 500", "rule add from 10.9.0.0/16 table 100 pref 500", "rule add not from 10.9.0.0/16 table 100 pref 500",
+      "rule add table 0 pref 510", "rule add anycast pref 511", "rule add blackhole table 5 pref 512", "rule add table 1000000 pref 513",
+      "rule add main suppress_prefixlength 0 pref 514", "rule add iif p0 table 100 pref 515",
+      "rule add", "rule del", "rule add frob", "rule add from 10.9.0.0/16 table foo", "rule add pref x", "rule add fwmark 1/x",
+      "rule add tos 0x100", "rule add goto", "rule add from bogus", "rule add iif a/b",
+      "rule del from 10.0.0.0/24 table 100", "rule del pref 5000", "rule del table 12345", "rule del not from 10.9.0.0/16",
+      "rule del pref 300", "rule show blah", "rule foo", "rule show pref 500", "rule show table 100", "rule list iif lo",
+      "rule show lookup main", "rule show from 10.9.0.0/16", "rule show not", "rule show to 5.5.5.5",
+    ];
+    for (const step of steps) {
+      const r = real(step);
+      const v = await t.run(`ip -n ${NS} ${step}`);
+      expect({ step, status: v.status, out: v.out, err: v.err }).toEqual({ step, status: r.status, out: r.out, err: r.err });
+      expect({ step, rules: (await t.run(`ip -n ${NS} rule show`)).out }).toEqual({ step, rules: real("rule show").out });
+    }
+    for (const cmd of ["-j rule show", "-j -p rule show", "-d rule show", "-d -j rule show"]) {
+      const r = real(cmd);
+      const v = await t.run(`ip -n ${NS} ${cmd}`);
+      if (process.env["DBG"]) console.log("DBG", cmd, JSON.stringify(r), JSON.stringify(v));
+      expect({ cmd, status: v.status, out: v.out, err: v.err }).toEqual({ cmd, status: r.status, out: r.out, err: r.err });
+    }
+    // Routes through the rules: table 100 for a local source and for what p1 receives from 10.30/16.
+    spawnSync("ip", ["netns", "exec", NS, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+    await t.ok(`ip netns exec ${NS} sysctl -qw net.ipv4.ip_forward=1`);
+    for (const step of [
+      "addr add 10.20.0.1/24 dev p0", "route add default via 10.20.0.2 table 100", "route add 10.3.0.0/16 via 10.20.0.3 table 100",
+      "rule add from 10.20.0.1 table 100 pref 400", "rule add from 10.30.0.0/16 iif p1 table 100 pref 401",
+      // The goto at 71 would skip them.
+      "rule del pref 71", "addr add 10.40.0.1/24 dev p1",
+    ]) {
+      const r = real(step);
+      const v = await t.run(`ip -n ${NS} ${step}`);
+      expect({ step, status: v.status, err: v.err }).toEqual({ step, status: r.status, err: r.err });
+    }
+    for (const cmd of [
+      "route get 8.8.8.8 from 10.20.0.1", "route get 10.3.1.1 from 10.20.0.1", "-j route get 8.8.8.8 from 10.20.0.1", "route get 5.5.5.5",
+      "route get 6.6.6.6", "route get 7.7.7.8", "route get 8.8.8.8 from 10.30.0.7 iif p1", "route get 10.3.1.1 from 10.30.0.7 iif p1",
+      "-j route get 8.8.8.8 from 10.30.0.7 iif p1", "route get 10.20.0.1 from 10.30.0.7 iif p1", "-j route get 10.20.0.1 from 10.30.0.7 iif p1",
+      "route get 8.8.8.8 from 10.40.0.1", "route get 10.40.0.9", "route get 8.8.8.8 from 10.40.0.1 iif p1",
+    ]) {
+      const r = real(cmd);
+      const v = await t.run(`ip -n ${NS} ${cmd}`);
+      if (process.env["DBG"]) console.log("DBG", cmd, JSON.stringify(r), JSON.stringify(v));
+      expect({ cmd, status: v.status, out: v.out, err: v.err }).toEqual({ cmd, status: r.status, out: r.out, err: r.err });
+    }
+    for (const step of ["rule flush", "rule show", "rule del pref 0", "rule show", "rule add table 5", "rule add table 6", "rule show"]) {
+      const r = real(step);
+      const v = await t.run(`ip -n ${NS} ${step}`);
+      expect({ step, status: v.status, out: v.out, err: v.err }).toEqual({ step, status: r.status, out: r.out, err: r.err });
+    }
+  });
+
   it("agrees on the text layouts, addresses aside", async () => {
     const mac = /([0-9a-f]{2}:){5}[0-9a-f]{2}/g;
     for (const cmd of ["link show", "-br link", "-o link", "-s link show p0", "-s -s link show p1", "-j -p link show p1", "link show up"]) {

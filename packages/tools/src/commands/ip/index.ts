@@ -6,10 +6,11 @@ import { ipLink } from "./link.js";
 import { ipNeigh } from "./neigh.js";
 import { enterNetns, ipNetns } from "./netns.js";
 import { ipRoute } from "./route.js";
+import { ipRule } from "./rule.js";
 
 export const IP_USAGE = `Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }
        ip [ -force ] -batch filename
-where  OBJECT := { address | link | neighbor | netns | route }
+where  OBJECT := { address | link | neighbor | netns | route | rule }
        OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |
                     -h[uman-readable] | -iec | -j[son] | -p[retty] |
                     -f[amily] { inet | inet6 | link } |
@@ -114,6 +115,8 @@ function run(argv: readonly string[], ctx: CommandContext): CommandResult {
         return ipLink(ip, rest);
       case "route":
         return ipRoute(ip, rest);
+      case "rule":
+        return ipRule(ip, rest);
       case "neighbor":
       case "neighbour":
         return ipNeigh(ip, rest);
@@ -122,7 +125,8 @@ function run(argv: readonly string[], ctx: CommandContext): CommandResult {
       case "help":
         fail(ip, IP_USAGE, 255);
       case undefined:
-        fail(ip, `Object "${obj}" is unknown, try "ip help".`, 255);
+        // do_cmd() returns EXIT_FAILURE here, where the objects' own errors exit(-1).
+        fail(ip, `Object "${obj}" is unknown, try "ip help".`, 1);
       default:
         fail(ip, `Object "${which}" is not supported by vnet, try "ip help".`, 255);
     }

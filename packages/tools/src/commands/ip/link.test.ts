@@ -208,10 +208,10 @@ describe("ip link set", () => {
 describe("ip front end", () => {
   it("knows its options and objects, and says what it does not know", async () => {
     const t = testShell();
-    expect(await t.run("ip foo")).toEqual({ status: 255, out: "", err: 'Object "foo" is unknown, try "ip help".\n' });
+    expect(await t.run("ip foo")).toEqual({ status: 1, out: "", err: 'Object "foo" is unknown, try "ip help".\n' });
     expect(await t.run("ip link foo")).toEqual({ status: 255, out: "", err: 'Command "foo" is unknown, try "ip link help".\n' });
     expect(await t.run("ip -z link")).toEqual({ status: 255, out: "", err: 'Option "-z" is unknown, try "ip -help".\n' });
-    expect(await t.run("ip rule")).toMatchObject({ status: 255, err: 'Object "rule" is not supported by vnet, try "ip help".\n' });
+    expect(await t.run("ip xfrm")).toMatchObject({ status: 255, err: 'Object "xfrm" is not supported by vnet, try "ip help".\n' });
     expect((await t.run("ip")).err).toMatch(/^Usage: ip \[ OPTIONS \] OBJECT/);
     expect((await t.run("ip help")).status).toBe(255);
     expect((await t.run("ip link help")).err).toMatch(/^Usage: ip link add/);

@@ -1,6 +1,6 @@
 /** `ip route`: show, add, del, replace, append, change, flush, get, through the core's FIB API. */
 import {
-  ipRouteAdd, ipRouteAppend, ipRouteChange, ipRouteDel, ipRouteDump, ipRouteFlush, ipRouteGet, ipRouteReplace, ipv4ToString,
+  fibRulesGet, ipRouteAdd, ipRouteAppend, ipRouteChange, ipRouteDel, ipRouteDump, ipRouteFlush, ipRouteGet, ipRouteReplace, ipv4ToString,
   RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTN_NAMES, RTN_UNICAST, RTNH_F_DEAD, RTNH_F_LINKDOWN, RTNH_F_ONLINK,
   type FibRoute, type IpRouteArgs,
 } from "@vnet/core";
@@ -199,19 +199,24 @@ function get(ip: Ip, argv: readonly string[]): number {
     rtnlFail(ip, e);
   }
   const type = r.type !== RTN_UNICAST ? RTN_NAMES[r.type] ?? String(r.type) : null;
+  // rt_fill_info(): RTA_PREFSRC only when the source chosen is not the one asked for.
+  const prefsrc = r.prefsrc !== 0 && r.prefsrc !== r.src;
+  // Tables local and main are one (main) until rules were ever changed (fib_unmerge).
+  const table = r.table !== 0 && r.table !== RT_TABLE_MAIN && (r.table !== RT_TABLE_LOCAL || fibRulesGet(ip.net).hasCustomRules);
   if (ip.opts.json) {
     const o: Record<string, JsonValue> = {};
     if (type !== null) o["type"] = type;
     o["dst"] = ipv4ToString(r.dst);
     if (r.src !== 0) o["from"] = ipv4ToString(r.src);
     if (r.gateway !== 0) o["gateway"] = ipv4ToString(r.gateway);
-    if (r.iif !== null) o["iif"] = r.iif;
     o["dev"] = r.dev;
-    if (r.table !== 0 && r.table !== RT_TABLE_MAIN && r.table !== RT_TABLE_LOCAL) o["table"] = tableName(r.table);
-    if (r.prefsrc !== 0) o["prefsrc"] = ipv4ToString(r.prefsrc);
+    if (table) o["table"] = tableName(r.table);
+    if (prefsrc) o["prefsrc"] = ipv4ToString(r.prefsrc);
     o["flags"] = [];
-    o["uid"] = r.uid;
+    // The kernel answers with RTA_UID for output routes, RTA_IIF for input ones.
+    if (r.iif === null) o["uid"] = r.uid;
     o["cache"] = r.flags;
+    if (r.iif !== null) o["iif"] = r.iif;
     ip.ctx.out(ipJson([o], ip.opts.pretty));
     return 0;
   }
@@ -220,10 +225,10 @@ function get(ip: Ip, argv: readonly string[]): number {
   if (r.src !== 0) line += `from ${ipv4ToString(r.src)} `;
   if (r.gateway !== 0) line += `via ${ipv4ToString(r.gateway)} `;
   line += `dev ${r.dev} `;
-  if (r.table !== 0 && r.table !== RT_TABLE_MAIN && r.table !== RT_TABLE_LOCAL) line += `table ${tableName(r.table)} `;
-  if (r.prefsrc !== 0) line += `src ${ipv4ToString(r.prefsrc)} `;
-  if (r.iif !== null) line += `iif ${r.iif} `;
-  line += `uid ${r.uid} \n    cache ${r.flags.length > 0 ? `<${r.flags.join(",")}> ` : ""}\n`;
+  if (table) line += `table ${tableName(r.table)} `;
+  if (prefsrc) line += `src ${ipv4ToString(r.prefsrc)} `;
+  if (r.iif === null) line += `uid ${r.uid} `;
+  line += `\n    cache ${r.flags.length > 0 ? `<${r.flags.join(",")}> ` : ""}${r.iif !== null ? `iif ${r.iif} ` : ""}\n`;
   ip.ctx.out(line);
   return 0;
 }
