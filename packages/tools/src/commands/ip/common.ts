@@ -30,16 +30,22 @@ export function matches(arg: string, word: string): boolean {
 /** Thrown to end an `ip` run with a status after printing to stderr. */
 export class IpExit extends Error {
   readonly status: number;
-  constructor(status: number) {
+  /** iproute2 calls exit() here rather than returning: under -batch the whole run ends. */
+  readonly fatal: boolean;
+  constructor(status: number, fatal: boolean) {
     super(`ip exit ${status}`);
     this.status = status;
+    this.fatal = fatal;
   }
 }
 
-/** Prints to stderr and ends `ip` with `status`. */
-export function fail(ip: Ip, message: string, status: number): never {
+/**
+ * Prints to stderr and ends `ip` with `status`. `fatal` says iproute2 exit()s at this point
+ * (invarg and friends, 255, by default) rather than returning an error from the command.
+ */
+export function fail(ip: Ip, message: string, status: number, fatal: boolean = status === 255): never {
   ip.ctx.err(message.endsWith("\n") ? message : message + "\n");
-  throw new IpExit(status);
+  throw new IpExit(status, fatal);
 }
 
 /** invarg(): `Error: argument "X" is wrong: MSG` and exit 255. */

@@ -4,6 +4,7 @@
  * exit status, the error text and the fields of `ip -j -d link show` must agree.
  */
 import { spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testShell, type TestShell } from "../../test-helpers.js";
 import { isRoot, missing, runs } from "../../root-tests.js";
@@ -178,6 +179,37 @@ describe.skipIf(skip !== null)("ip compared with iproute2 in a real namespace", 
       const r = real(step);
       const v = await t.run(`ip -n ${NS} ${step}`);
       expect({ step, status: v.status, out: v.out, err: v.err }).toEqual({ step, status: r.status, out: r.out, err: r.err });
+    }
+  });
+
+  it("agrees on -batch files: comments, continuations, quotes, failures with and without -force", async () => {
+    const file = `/tmp/${NS}.batch`;
+    const batches = [
+      "link set lo up\nroute add 10.0.0.0/8 dev nope\n# comment\nlink show lo  # trailing\n\nroute add 10.1.0.0/16 via 1.2.3.4\n" +
+        "foo bar\nrule add from bogus\nlink set lo mtu abc\nlink show lo\n",
+      // (Not `addr show` after `link show`: ip 6.1 keeps link mode for the rest of a batch.)
+      "route show table 'local'\nlink show lo \\\n  up\nlink show \"lo\"",
+      "rule add pref 900 table 9\nrule add pref 900 table 9\nrule show pref 900\nrule del pref 900\nlink set lo mtu abc\nrule show pref 900\n",
+      "link show lo \\\n",
+      "link show 'lo\n",
+    ];
+    try {
+      for (const text of batches) {
+        writeFileSync(file, text);
+        t.sh.files.write(file, new TextEncoder().encode(text));
+        for (const opts of ["-batch", "-force -batch", "-b"]) {
+          const cmd = `${opts} ${file}`;
+          const r = real(cmd);
+          const v = await t.run(`ip -n ${NS} ${cmd}`);
+          // vnet's loopback has no queue (qlen 1000 on Linux).
+          const out = r.out.replace(/qlen 1000$/gm, "");
+          expect({ text, cmd, status: v.status, out: v.out, err: v.err }).toEqual({ text, cmd, status: r.status, out, err: r.err });
+        }
+      }
+      const missing = real("-batch /nonexistent/file");
+      expect(await t.run(`ip -n ${NS} -batch /nonexistent/file`)).toEqual({ status: missing.status, out: missing.out, err: missing.err });
+    } finally {
+      rmSync(file, { force: true });
     }
   });
 

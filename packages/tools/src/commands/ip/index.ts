@@ -2,6 +2,7 @@
 import type { Command, CommandContext, CommandResult } from "../../shell/types.js";
 import { fail, IpExit, matches, type Ip, type IpOptions } from "./common.js";
 import { ipAddr } from "./addr.js";
+import { ipBatch } from "./batch.js";
 import { ipLink } from "./link.js";
 import { ipNeigh } from "./neigh.js";
 import { enterNetns, ipNetns } from "./netns.js";
@@ -34,10 +35,41 @@ const OPTIONS = [
   "-pretty", "-brief",
 ];
 
+/** do_cmd(): the object argv[0] with its command and arguments; throws IpExit as the objects fail. */
+function doCmd(ip: Ip, argv: readonly string[], all: boolean): CommandResult {
+  const obj = argv[0]!;
+  const rest = argv.slice(1);
+  const which = OBJECTS.find((o) => matches(obj, o));
+  switch (which) {
+    case "address":
+      return ipAddr(ip, rest);
+    case "link":
+      return ipLink(ip, rest);
+    case "route":
+      return ipRoute(ip, rest);
+    case "rule":
+      return ipRule(ip, rest);
+    case "neighbor":
+    case "neighbour":
+      return ipNeigh(ip, rest);
+    case "netns":
+      return ipNetns(ip, rest, all);
+    case "help":
+      fail(ip, IP_USAGE, 255);
+    case undefined:
+      // do_cmd() returns EXIT_FAILURE here, where the objects' own errors exit(-1).
+      fail(ip, `Object "${obj}" is unknown, try "ip help".`, 1);
+    default:
+      fail(ip, `Object "${which}" is not supported by vnet, try "ip help".`, 255);
+  }
+}
+
 function run(argv: readonly string[], ctx: CommandContext): CommandResult {
   const opts: IpOptions = { stats: 0, details: false, json: false, pretty: false, brief: false, oneline: false, family: "" };
   let ip: Ip = { ctx, net: ctx.net, opts };
   let all = false;
+  let force = false;
+  let batch: string | undefined;
   let i = 1;
   try {
     for (; i < argv.length; i++) {
@@ -94,42 +126,25 @@ function run(argv: readonly string[], ctx: CommandContext): CommandResult {
           case "-rcvbuf":
             i++;
             break;
-          case "-human": case "-iec": case "-resolve": case "-timestamp": case "-tshort": case "-force": case "-color": case "-Numeric":
+          case "-human": case "-iec": case "-resolve": case "-timestamp": case "-tshort": case "-color": case "-Numeric":
+            break;
+          case "-force":
+            force = true;
             break;
           case "-batch":
-            fail(ip, "ip: -batch is not supported by vnet; run a script with `vnet run FILE`", 255);
+            batch = argv[++i];
+            if (batch === undefined) fail(ip, IP_USAGE, 255);
+            break;
           default:
             fail(ip, `Option "${a}" is unknown, try "ip -help".`, 255);
         }
       }
     }
     if (!opts.json) opts.pretty = false;
-    const obj = argv[i];
-    const rest = argv.slice(i + 1);
-    if (obj === undefined) fail(ip, IP_USAGE, 255);
-    const which = OBJECTS.find((o) => matches(obj, o));
-    switch (which) {
-      case "address":
-        return ipAddr(ip, rest);
-      case "link":
-        return ipLink(ip, rest);
-      case "route":
-        return ipRoute(ip, rest);
-      case "rule":
-        return ipRule(ip, rest);
-      case "neighbor":
-      case "neighbour":
-        return ipNeigh(ip, rest);
-      case "netns":
-        return ipNetns(ip, rest, all);
-      case "help":
-        fail(ip, IP_USAGE, 255);
-      case undefined:
-        // do_cmd() returns EXIT_FAILURE here, where the objects' own errors exit(-1).
-        fail(ip, `Object "${obj}" is unknown, try "ip help".`, 1);
-      default:
-        fail(ip, `Object "${which}" is not supported by vnet, try "ip help".`, 255);
-    }
+    // With -batch, whatever follows the options is ignored, as ip does.
+    if (batch !== undefined) return ipBatch(ip, batch, force, (b, words) => doCmd(b, words, all));
+    if (argv[i] === undefined) fail(ip, IP_USAGE, 255);
+    return doCmd(ip, argv.slice(i), all);
   } catch (e) {
     if (e instanceof IpExit) return e.status;
     throw e;

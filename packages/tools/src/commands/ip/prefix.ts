@@ -9,7 +9,7 @@ export interface Prefix {
   explicit: boolean;
 }
 
-/** get_prefix(): "A.B.C.D[/LEN]", "default", "any" or "all"; exits as iproute2 on bad input. */
+/** get_prefix(): "A.B.C.D[/LEN]", "default", "any" or "all"; exit(1) as iproute2 on bad input. */
 export function parsePrefix(ip: Ip, arg: string, allowDefault = true): Prefix {
   if (allowDefault && (arg === "default" || arg === "any" || arg === "all")) return { addr: 0, len: 0, explicit: true };
   const slash = arg.indexOf("/");
@@ -17,14 +17,14 @@ export function parsePrefix(ip: Ip, arg: string, allowDefault = true): Prefix {
   const lenText = slash < 0 ? undefined : arg.slice(slash + 1);
   const addr = parseIpv4(addrText);
   const len = lenText === undefined ? 32 : /^\d{1,2}$/.test(lenText) ? Number(lenText) : NaN;
-  if (addr === null || !(len >= 0 && len <= 32)) fail(ip, `Error: any valid prefix is expected rather than "${arg}".`, 1);
+  if (addr === null || !(len >= 0 && len <= 32)) fail(ip, `Error: any valid prefix is expected rather than "${arg}".`, 1, true);
   return { addr, len, explicit: lenText !== undefined };
 }
 
 /** get_addr(): one address. */
 export function parseAddr(ip: Ip, arg: string, what = "address"): number {
   const a = parseIpv4(arg);
-  if (a === null) fail(ip, `Error: an inet ${what} is expected rather than "${arg}".`, 1);
+  if (a === null) fail(ip, `Error: an inet ${what} is expected rather than "${arg}".`, 1, true);
   return a;
 }
 

@@ -209,7 +209,7 @@ function parseFilter(ip: Ip, argv: readonly string[]): RuleFilter {
     const m = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d{1,2}))?$/.exec(arg);
     const addr = m === null ? null : parseIpv4(m[1]!);
     const len = m?.[2] === undefined ? 32 : Number(m[2]);
-    if (addr === null || len > 32) fail(ip, `Error: inet prefix is expected rather than "${arg}".`, 1);
+    if (addr === null || len > 32) fail(ip, `Error: inet prefix is expected rather than "${arg}".`, 1, true);
     return { addr, len };
   };
   for (let i = 0; i < argv.length; i++) {
