@@ -184,7 +184,8 @@ export function fdbDump(dev: NetDevice): FdbInfo[] {
 
 /** The entry a frame to `b[off, off + 6)` goes by, else the all-zeros (flood) entry, else undefined. */
 export function fdbLookup(priv: VxlanPriv, b: Uint8Array, off: number): FdbEntry | undefined {
-  return priv.fdb.get(macKey(b, off)) ?? priv.fdb.get(ALL_ZEROS_KEY);
+  const fdb = priv.fdb;
+  return fdb.get(macKey(b, off)) ?? fdb.flood;
 }
 
 /**

@@ -11,7 +11,7 @@ export {
   FDB_AGE_INTERVAL, fdbAdd, fdbAppend, fdbDel, fdbDump, fdbReplace, vxlanDev, type FdbInfo, type FdbState,
 } from "./fdb.js";
 export {
-  FdbEntry, VxlanCounters, VxlanPriv, macKey,
+  FdbEntry, FdbTable, VxlanCounters, VxlanPriv, macKey,
   type FdbRemote, type VxlanDevice,
 } from "./priv.js";
 export { VxlanSock, VxlanSockCounters, vxlanSockOf } from "./sock.js";

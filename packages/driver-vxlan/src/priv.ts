@@ -43,6 +43,63 @@ export function macKey(b: Uint8Array, o: number): number {
 /** The all-zeros MAC's key: the entry frames with no entry of their own are flooded to. */
 export const ALL_ZEROS_KEY = 0;
 
+/**
+ * The forwarding database of a device: entries by MAC key, as a Map, that remembers its last
+ * answer. A flow asks the same question for every frame (the peer's MAC, as destination on
+ * transmit and as source on receive), and a 48-bit key costs a hash on every Map lookup. Every
+ * change forgets the answer; the all-zeros (flood) entry is kept at hand too.
+ */
+export class FdbTable {
+  private readonly map: Map<number, FdbEntry> = new Map();
+  private lastKey = -1;
+  private last: FdbEntry | undefined = undefined;
+  /** The all-zeros entry, if any. */
+  flood: FdbEntry | undefined = undefined;
+
+  get(key: number): FdbEntry | undefined {
+    if (key === this.lastKey) return this.last;
+    const e = this.map.get(key);
+    this.lastKey = key;
+    this.last = e;
+    return e;
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: number, e: FdbEntry): this {
+    this.map.set(key, e);
+    this.changed();
+    return this;
+  }
+
+  delete(key: number): boolean {
+    const had = this.map.delete(key);
+    this.changed();
+    return had;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.changed();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  values(): IterableIterator<FdbEntry> {
+    return this.map.values();
+  }
+
+  private changed(): void {
+    this.lastKey = -1;
+    this.last = undefined;
+    this.flood = this.map.get(ALL_ZEROS_KEY);
+  }
+}
+
 /** The per-device counters `ethtool -S` shows (besides the socket's). */
 export class VxlanCounters {
   /** Inner frame shorter than an Ethernet header (or than the IP header it announces). */
@@ -70,7 +127,7 @@ export class VxlanPriv {
   /** The namespace the device was created in: its socket lives there even if the device moves. */
   readonly srcNet: Net;
   readonly factory: VxlanTransportFactory;
-  readonly fdb: Map<number, FdbEntry> = new Map();
+  readonly fdb: FdbTable = new FdbTable();
   /** The ageing timer (deferrable: it never keeps an idle kernel running); its data is the device. */
   readonly ageTimer: Timer<NetDevice<VxlanPriv> | null>;
   /** The socket while the device is up. */
