@@ -2,10 +2,10 @@
 import {
   ARPHRD_ETHER, ARPHRD_LOOPBACK, IFF_ALLMULTI, IFF_BROADCAST, IFF_DEBUG, IFF_DYNAMIC, IFF_LOOPBACK, IFF_MASTER, IFF_MULTICAST,
   IFF_NOARP, IFF_NOTRAILERS, IFF_POINTOPOINT, IFF_PROMISC, IFF_RUNNING, IFF_SLAVE, IFF_UP, ipv4ToString, macToString,
-  SIOCGIFADDR, SIOCGIFBRDADDR, SIOCGIFDSTADDR, SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFMTU, SIOCGIFNETMASK, SIOCGIFTXQLEN,
+  SIOCGIFADDR, SIOCGIFBRDADDR, SIOCGIFDSTADDR, SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFMAP, SIOCGIFMTU, SIOCGIFNETMASK, SIOCGIFTXQLEN,
   type Cred, type Net,
 } from "@vnet/core";
-import { ifrAddr, ioctl } from "./ifreq.js";
+import { ifmapOf, ifrAddr, ioctl, type IfMap } from "./ifreq.js";
 
 /** One /proc/net/dev row. */
 export interface DevCounters {
@@ -68,6 +68,8 @@ export interface Interface {
   hwaddr: Uint8Array;
   inet: { addr: number; netmask: number; broadcast: number; dstaddr: number } | null;
   counters: DevCounters | undefined;
+  /** SIOCGIFMAP: the device's IRQ, I/O base, shared memory and DMA channel (zeros when none). */
+  map: IfMap;
 }
 
 /** Fetches an interface; null when SIOCGIFFLAGS says it does not exist. */
@@ -92,6 +94,7 @@ export function fetchInterface(net: Net, cred: Cred, name: string, counters: Map
       dstaddr: get(SIOCGIFDSTADDR, "dstaddr"),
     };
   }
+  const map = ioctl(net, cred, SIOCGIFMAP, { name });
   return {
     name,
     flags: Number(f.flags),
@@ -101,6 +104,7 @@ export function fetchInterface(net: Net, cred: Cred, name: string, counters: Map
     hwaddr: hwaddr.data,
     inet,
     counters: counters.get(name),
+    map: typeof map === "number" ? ifmapOf({ name }) : ifmapOf(map),
   };
 }
 
@@ -127,6 +131,21 @@ export function printLong(i: Interface): string {
     if (c.txCompressed) s += `        TX compressed:${c.txCompressed}\n`;
     s += `        TX errors ${c.txErrs}  dropped ${c.txDrop} overruns ${c.txFifo}  carrier ${c.txCarrier}  collisions ${c.txColls}\n`;
   }
+  s += deviceLine(i.map);
+  return s + "\n";
+}
+
+/**
+ * The `device` line of the resources SIOCGIFMAP reports, only what is set; an I/O base below
+ * 0x100 is not an I/O map and is left out.
+ */
+export function deviceLine(m: IfMap): string {
+  if (!(m.irq || m.mem_start || m.dma || m.base_addr >= 0x100)) return "";
+  let s = "        device ";
+  if (m.irq) s += `interrupt ${m.irq}  `;
+  if (m.base_addr >= 0x100) s += `base 0x${m.base_addr.toString(16)}  `;
+  if (m.mem_start) s += `memory 0x${m.mem_start.toString(16)}-${m.mem_end.toString(16)}  `;
+  if (m.dma) s += `  dma 0x${m.dma.toString(16)}`;
   return s + "\n";
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testShell, arpRequest, sendFrame } from "../../test-helpers.js";
-import { nstrcmp, scaledBytes } from "./ifconfig-show.js";
+import { deviceLine, nstrcmp, scaledBytes } from "./ifconfig-show.js";
 
 async function pair() {
   const t = testShell();
@@ -20,6 +20,36 @@ describe("ifconfig", () => {
       "v0: flags=4098<BROADCAST,MULTICAST>  mtu 1500\n        ether 02:00:00:00:00:01  txqueuelen 0  (Ethernet)\n",
     );
     expect(await t.ok("ifconfig v1")).toMatch(/^v1: flags=4098<BROADCAST,MULTICAST>  mtu 1500\n/);
+  });
+
+  it("sets irq, io_addr and mem_start through SIOCSIFMAP, where the driver has ndo_set_config", async () => {
+    const t = await pair();
+    // veth and loopback have none.
+    expect(await t.run("ifconfig v0 irq 5")).toEqual({ status: 1, out: "", err: "irq: SIOCSIFMAP: Operation not supported\n" });
+    expect(await t.run("ifconfig lo io_addr 0x300 mem_start 0xd0000")).toEqual({
+      status: 1, out: "", err: "io_addr: SIOCSIFMAP: Operation not supported\nmem_start: SIOCSIFMAP: Operation not supported\n",
+    });
+    expect(await t.run("ifconfig nope irq 5")).toEqual({ status: 1, out: "", err: "irq: SIOCGIFMAP: No such device\n" });
+    expect((await t.run("ifconfig v0 irq")).status).toBe(3);
+    // snull's snull_config: the IRQ may change while down, the I/O address never.
+    await t.ok("insmod snull");
+    expect(await t.run("ifconfig sn0 irq 5")).toEqual({ status: 0, out: "", err: "" });
+    expect(await t.run("ifconfig sn0 io_addr 0x300")).toEqual({ status: 1, out: "", err: "io_addr: SIOCSIFMAP: Operation not supported\n" });
+    expect(await t.ok("dmesg")).toContain("snull: Can't change I/O address\n");
+    await t.ok("ifconfig sn0 up");
+    expect(await t.run("ifconfig sn0 irq 7")).toEqual({ status: 1, out: "", err: "irq: SIOCSIFMAP: Device or resource busy\n" });
+    expect(await t.run("su alice -c 'ifconfig sn1 irq 7'")).toEqual({ status: 1, out: "", err: "irq: SIOCSIFMAP: Operation not permitted\n" });
+    // Nothing to show while SIOCGIFMAP reports no resources.
+    expect(await t.ok("ifconfig sn0")).not.toContain("device");
+  });
+
+  it("shows the resources SIOCGIFMAP reports as net-tools 2.10 does", () => {
+    const none = { mem_start: 0, mem_end: 0, base_addr: 0, irq: 0, dma: 0, port: 0 };
+    expect(deviceLine(none)).toBe("");
+    // An I/O base below 0x100 is not shown, nor the line for it alone.
+    expect(deviceLine({ ...none, base_addr: 0xff })).toBe("");
+    expect(deviceLine({ ...none, irq: 5, base_addr: 0x300 })).toBe("        device interrupt 5  base 0x300  \n");
+    expect(deviceLine({ ...none, mem_start: 0xd0000, mem_end: 0xd3fff, dma: 3 })).toBe("        device memory 0xd0000-d3fff    dma 0x3\n");
   });
 
   it("counts traffic from /proc/net/dev", async () => {

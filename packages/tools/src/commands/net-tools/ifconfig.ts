@@ -2,12 +2,13 @@
 import {
   ARPHRD_ETHER, IFF_ALLMULTI, IFF_BROADCAST, IFF_DYNAMIC, IFF_MULTICAST, IFF_NOARP, IFF_NOTRAILERS, IFF_POINTOPOINT, IFF_PROMISC,
   IFF_RUNNING, IFF_UP, inetMakeMask, parseMac, SIOCGIFFLAGS, SIOCSIFADDR, SIOCSIFBRDADDR, SIOCSIFDSTADDR, SIOCSIFFLAGS,
-  SIOCSIFHWADDR, SIOCSIFMETRIC, SIOCSIFMTU, SIOCSIFNAME, SIOCSIFNETMASK, SIOCSIFTXQLEN, strerror, type IfReq,
+  SIOCGIFMAP, SIOCSIFHWADDR, SIOCSIFMAP, SIOCSIFMETRIC, SIOCSIFMTU, SIOCSIFNAME, SIOCSIFNETMASK, SIOCSIFTXQLEN, strerror,
+  type IfReq,
 } from "@vnet/core";
 import type { Command, CommandContext } from "../../shell/types.js";
 import { errnoOf } from "../../shell/paths.js";
 import { fetchInterface, nstrcmp, parseProcNetDev, printLong, printShort, SHORT_HEADER, type DevCounters } from "./ifconfig-show.js";
-import { ioctl, perror } from "./ifreq.js";
+import { ifmapOf, ioctl, perror } from "./ifreq.js";
 
 const USAGE = `Usage:
   ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
@@ -83,6 +84,16 @@ function resolve(ctx: CommandContext, arg: string): [number, number | null] {
     throw new Exit(E_USAGE);
   }
   return [addr, n];
+}
+
+/** strtoul/strtol with base 0: the leading number (0x hex, 0 octal, decimal), 0 when there is none. */
+function cNumber(arg: string, unsigned: boolean): number {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(arg);
+  if (m === null) return 0;
+  const body = m[2]!;
+  let n = /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : body.length > 1 && body.startsWith("0") ? parseInt(body, 8) : Number(body);
+  if (m[1] === "-") n = -n;
+  return unsigned ? n >>> 0 : n;
 }
 
 /** Applies the changes in argument order, as ifconfig's main loop does. */
@@ -166,6 +177,25 @@ function change(ctx: CommandContext, name: string, args: readonly string[]): num
         continue;
       }
       call(SIOCSIFHWADDR, { name: cur, hwaddr: { family: ARPHRD_ETHER, data: mac } });
+    } else if (a === "mem_start" || a === "io_addr" || a === "irq") {
+      // Read-modify-write of struct ifmap: the driver's ndo_set_config sees every field.
+      const v = need(i++);
+      const g = ioctl(ctx.net, ctx.cred, SIOCGIFMAP, { name: cur });
+      if (typeof g === "number") {
+        ctx.err(`${a}: SIOCGIFMAP: ${strerror(g)}\n`);
+        goterr = 1;
+        continue;
+      }
+      const map = ifmapOf(g);
+      // strtoul / strtol / atoi into the struct's unsigned long, unsigned short and unsigned char.
+      if (a === "mem_start") map.mem_start = cNumber(v, true);
+      else if (a === "io_addr") map.base_addr = cNumber(v, true) & 0xffff;
+      else map.irq = (parseInt(v, 10) || 0) & 0xff;
+      const r = ioctl(ctx.net, ctx.cred, SIOCSIFMAP, { name: cur, map });
+      if (typeof r === "number") {
+        ctx.err(`${a}: SIOCSIFMAP: ${strerror(r)}\n`);
+        goterr = 1;
+      }
     } else if (a === "name") {
       const to = need(i++);
       if (call(SIOCSIFNAME, { name: cur, newname: to })) cur = to;

@@ -26,3 +26,26 @@ export function ifrAddr(ifr: IfReq, field: string): number | null {
   if (typeof v === "object" && v !== null && typeof (v as { addr?: unknown }).addr === "number") return (v as { addr: number }).addr >>> 0;
   return null;
 }
+
+/** struct ifmap, with the kernel's field names (what a driver's ndo_set_config reads). */
+export interface IfMap {
+  mem_start: number;
+  mem_end: number;
+  base_addr: number;
+  irq: number;
+  dma: number;
+  port: number;
+}
+
+/** The ifr_map of a SIOCGIFMAP answer (whichever spelling it uses), zeros where it says nothing. */
+export function ifmapOf(ifr: IfReq): IfMap {
+  const m = (ifr["map"] ?? {}) as Record<string, unknown>;
+  const n = (...keys: string[]): number => {
+    for (const k of keys) if (typeof m[k] === "number") return m[k];
+    return 0;
+  };
+  return {
+    mem_start: n("mem_start", "memStart"), mem_end: n("mem_end", "memEnd"), base_addr: n("base_addr", "baseAddr"), irq: n("irq"),
+    dma: n("dma"), port: n("port"),
+  };
+}
