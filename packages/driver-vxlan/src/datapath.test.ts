@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allocSkb, devClose, devGetStats, devQueueXmit, ethtoolGetStats, ipv4ToString, type Kernel } from "@vnet/core";
-import { fdbAppend, fdbDump, MemoryUnderlay, VxlanHeader, type VxlanDevice } from "./index.js";
+import { fdbAdd, fdbAppend, fdbDel, fdbDump, fdbReplace, MemoryUnderlay, VxlanHeader, type VxlanDevice } from "./index.js";
 import { boot, ip, linkAdd, lockstep, pair, ping, udpBound, up } from "./test-helpers.js";
 
 function stats(dev: VxlanDevice): Record<string, number> {
@@ -46,6 +46,34 @@ describe("two kernels over VXLAN (memory underlay)", () => {
     const requests = seen.filter((s) => s.inner === 98 && s.from === "192.0.2.1");
     expect(requests.length).toBe(3);
     expect(new Set(requests.map((s) => s.sport)).size).toBe(1);
+  });
+
+  it("follows every change of the forwarding database at once", () => {
+    const { wire, a, va, vb } = pair();
+    const to: string[] = [];
+    wire.tap = (_b, _s, _sp, daddr) => to.push(ipv4ToString(daddr));
+    const send = (): void => {
+      const skb = allocSkb(60 + 32);
+      skb.reserve(32);
+      const at = skb.put(60);
+      skb.head.set(vb.devAddr.subarray(0, 6), at);
+      skb.head.set(va.devAddr.subarray(0, 6), at + 6);
+      skb.dev = va;
+      devQueueXmit(skb);
+      a.runFor(0);
+    };
+    const mac = vb.devAddr.subarray(0, 6);
+    send(); // unknown: flooded to the remote
+    fdbAdd(va, mac, "192.0.2.7");
+    send();
+    fdbReplace(va, mac, "192.0.2.8");
+    send();
+    fdbDel(va, mac);
+    send(); // flooded again
+    fdbDel(va, "00:00:00:00:00:00");
+    send(); // nowhere to go
+    expect(to).toEqual(["192.0.2.2", "192.0.2.7", "192.0.2.8", "192.0.2.2"]);
+    expect(stats(va)["tx_no_remote"]).toBe(1);
   });
 
   it("makes room for the header when a frame comes without headroom", () => {
