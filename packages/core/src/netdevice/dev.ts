@@ -28,6 +28,8 @@ export const LINK_STATE_NOCARRIER = 0x4;
 export const LINK_STATE_LINKWATCH_PENDING = 0x8;
 export const LINK_STATE_DORMANT = 0x10;
 export const QUEUE_STATE_DRV_XOFF = 0x100;
+/** __QDISC_STATE_SCHED: the device is on the softirq's output queue already. */
+export const QDISC_STATE_SCHED = 0x200;
 
 /** What a netdevice notifier receives (struct netdev_notifier_info and its variants). */
 export interface NetdevNotifierInfo {
@@ -485,7 +487,10 @@ export function netifWakeQueue(dev: NetDevice): void {
 
 function netifSchedule(dev: NetDevice): void {
   const sd = dev.net.kernel.softnet;
-  if (!sd.outputQueue.includes(dev)) sd.outputQueue.push(dev);
+  if ((dev.state & QDISC_STATE_SCHED) === 0) {
+    dev.state |= QDISC_STATE_SCHED;
+    sd.outputQueue.push(dev);
+  }
   sd.pending = true;
 }
 
@@ -966,6 +971,7 @@ export class Softnet {
   backlogNapi: Napi;
   pollList: Napi[] = [];
   outputQueue: NetDevice[] = [];
+  private txSpare: NetDevice[] = [];
   pending = false;
   processed = 0;
   dropped = 0;
@@ -992,9 +998,17 @@ export class Softnet {
     this.pending = this.pollList.length > 0 || this.outputQueue.length > 0;
   }
 
+  /** net_tx_action(): runs the qdisc of every scheduled device; the two lists take turns. */
   private netTxAction(): void {
-    const devs = this.outputQueue.splice(0);
-    for (const dev of devs) if (dev.qdisc !== null && dev.flags & IFF_UP) qdiscRun(dev, dev.qdisc);
+    const devs = this.outputQueue;
+    this.outputQueue = this.txSpare;
+    for (let i = 0; i < devs.length; i++) {
+      const dev = devs[i]!;
+      dev.state &= ~QDISC_STATE_SCHED;
+      if (dev.qdisc !== null && dev.flags & IFF_UP) qdiscRun(dev, dev.qdisc);
+    }
+    devs.length = 0;
+    this.txSpare = devs;
   }
 
   private netRxAction(): void {

@@ -1,22 +1,13 @@
-// The three ways vnet joins two IPv4 endpoints, measured in one process through the whole stack:
-// an etun pair between two namespaces, and LDD3's snull pair (sn0/sn1, one namespace, addresses
-// flipped on the way). UDP 64-byte datagrams both ways and ping round trips, each over both.
-//
-// Metrics: pairs.etun_udp (target >= 3e6 datagrams/s; ratio to linux.veth.udp when the
-// linux-veth case runs in the same harness run), pairs.snull_udp (ratio to etun, target >= 0.7),
-// pairs.etun_ping, pairs.snull_ping (ratio to etun, target >= 0.7).
-//
-// The etun ends have agreed to skip checksums (`ethtool -K eth0 tx on rx on` on both), which is
-// how Linux's veth starts and what the Linux baseline runs with; snull declares checksum offload
-// too. pairs.etun_swcsum_udp is the same exchange with etun's defaults: checksums summed in
-// software on both sides.
+// The ways vnet joins two IPv4 endpoints through the whole stack, for bench/cases/pairs*.ts: an
+// etun pair between two namespaces, and LDD3's snull pair (sn0/sn1, one namespace, addresses
+// flipped on the way). UDP 64-byte datagrams both ways, then ping round trips.
 import {
   EchoReply, Kernel, NETIF_F_HW_CSUM, NETIF_F_RXCSUM, ROOT_CRED, SockAddrIn, devOpen, devSetFeatures, ipAddrAdd, pingSocket,
   rtnlNewlink, udpSocket, type Net, type UdpSocket,
 } from "@vnet/core";
 import { etun } from "@vnet/driver-etun";
 import { snull } from "@vnet/driver-snull";
-import { emit, opsPerSec } from "../lib.js";
+import { emit, opsPerSec } from "./lib.js";
 
 const BURST = 64;
 const data = new Uint8Array(64).fill(0x5a);
@@ -32,7 +23,7 @@ interface Link {
   pingDst: number;
 }
 
-function etunLink(offload: boolean): Link {
+export function etunLink(offload: boolean): Link {
   const k = new Kernel({ seed: 1 });
   k.insmod(etun);
   const na = k.createNet("a");
@@ -54,7 +45,7 @@ function etunLink(offload: boolean): Link {
   return { k, a, b, pingNet: na, pingDst: ip("10.0.0.2") };
 }
 
-function snullLink(): Link {
+export function snullLink(): Link {
   const k = new Kernel({ seed: 1 });
   k.insmod(snull);
   const net = k.initNet;
@@ -72,7 +63,7 @@ function snullLink(): Link {
   return { k, a, b, pingNet: net, pingDst: ip("192.168.0.2") };
 }
 
-function measure(name: string, link: Link, extra: { udp: object; ping?: object | undefined }): void {
+export function measure(name: string, link: Link, extra: { udp: object; ping?: object | undefined }): void {
   const { k, a, b } = link;
   let sent = 0;
   let received = 0;
@@ -115,7 +106,3 @@ function measure(name: string, link: Link, extra: { udp: object; ping?: object |
   emit(`pairs.${name}_ping`, opsPerSec(rtt, { batch: 4, opsPerCall: BURST, minMs: 1500 }), "round trips/s", extra.ping);
   if (replies !== requests) throw new Error(`${name}: ${requests} echo requests, ${replies} replies`);
 }
-
-measure("etun", etunLink(true), { udp: { target: { min: 3e6 }, baseline: "linux.veth.udp" }, ping: {} });
-measure("snull", snullLink(), { udp: { baseline: "pairs.etun_udp" }, ping: { baseline: "pairs.etun_ping" } });
-measure("etun_swcsum", etunLink(false), { udp: { baseline: "pairs.etun_udp" } });
