@@ -355,19 +355,21 @@ function routeInputLookup(net: Net, skb: SkBuff, daddr: number, saddr: number, t
 
 /** The FIB half of ip_route_input_slow(): the lookup and what its result makes of the packet. */
 function routeInputRes(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice, fl: Flowi4, res: FibResult): number {
-  let err = fibLookup(net, fl, res, 0);
-  if (err !== 0) {
-    if (!inDevForward(idev)) err = -EHOSTUNREACH;
-    return noRoute(net, skb, dev, idev, res, err);
-  }
-  if (res.type === RTN_BROADCAST) {
-    if (inDevAndConf(idev, IPV4_DEVCONF_BC_FORWARDING)) return mkrouteInput(net, skb, res, idev, daddr, saddr, tos);
-    return brdInput(net, skb, daddr, saddr, tos, dev, idev, res);
-  }
-  if (res.type === RTN_LOCAL) {
+  const err = fibLookup(net, fl, res, 0);
+  if (err === 0 && res.type === RTN_LOCAL) {
     const v = fibValidateSource(net, saddr, daddr, tos, 0, dev, idev);
     if (v < 0) return martianSource(net, idev, daddr, saddr, v);
     return localInput(net, skb, dev, idev, res, 0, 0, true);
+  }
+  return routeInputNotLocal(net, skb, daddr, saddr, tos, dev, idev, res, err);
+}
+
+/** No route, a broadcast, or a packet to forward. */
+function routeInputNotLocal(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice, res: FibResult, err: number): number {
+  if (err !== 0) return noRoute(net, skb, dev, idev, res, inDevForward(idev) ? err : -EHOSTUNREACH);
+  if (res.type === RTN_BROADCAST) {
+    if (inDevAndConf(idev, IPV4_DEVCONF_BC_FORWARDING)) return mkrouteInput(net, skb, res, idev, daddr, saddr, tos);
+    return brdInput(net, skb, daddr, saddr, tos, dev, idev, res);
   }
   if (!inDevForward(idev)) return noRoute(net, skb, dev, idev, res, -EHOSTUNREACH);
   if (res.type !== RTN_UNICAST) return martianDestination(net, idev, daddr, saddr);
@@ -473,11 +475,10 @@ export function ipRouteOutputFlow(net: Net, fl: Flowi4, res: FibResult | null = 
   const r = res ?? outRes;
   r.reset();
   if (res === null) r.wantPrefix = false;
-  try {
-    return routeOutput(net, fl, r);
-  } finally {
-    if (res === null) r.reset();
-  }
+  const ret = routeOutput(net, fl, r);
+  // The scratch result lets go of what it pointed to.
+  if (res === null) r.reset();
+  return ret;
 }
 
 function routeOutput(net: Net, fl: Flowi4, res: FibResult): Rtable | number {
@@ -573,6 +574,11 @@ function mkrouteOutput(net: Net, res: FibResult, fl: Flowi4, origOif: number, de
     const cached = fi!.nh.rthOutput;
     if (rtCacheValid(cached)) return cached;
   }
+  return mkrouteOutputNew(net, fi, origOif, devOut, type, flags, doCache);
+}
+
+/** rt_dst_alloc() for an output route, cached on the next hop when it may be. */
+function mkrouteOutputNew(net: Net, fi: FibInfo | null, origOif: number, devOut: NetDevice, type: number, flags: number, doCache: boolean): Rtable {
   const rt = new Rtable(net, devOut, type, flags);
   rt.iif = origOif;
   rtStat(net, RT_STAT_OUT_SLOW_TOT);

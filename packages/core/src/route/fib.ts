@@ -339,16 +339,7 @@ export class FibTable {
     const head = lpm.lookup(fl.daddr);
     if (head === undefined) return -EAGAIN;
     let r = this.scanAliases(head, fl, res, flags);
-    if (r === NO_MATCH) {
-      this.curFl = fl;
-      this.curRes = res;
-      this.curFlags = flags;
-      const found = lpm.lookupWhere(fl.daddr, this.accept);
-      this.curFl = null;
-      this.curRes = null;
-      if (found === undefined) return -EAGAIN;
-      r = this.curRet;
-    }
+    if (r === NO_MATCH) r = this.lookupShorter(fl, res, flags);
     if (r === 0) {
       if (res.wantPrefix) {
         res.prefix = lpm.matchedPrefix;
@@ -357,6 +348,17 @@ export class FibTable {
       res.table = this;
     }
     return r;
+  }
+
+  /** The longest prefix had no alias for this flow: backtrack to shorter ones (fib_table_lookup). */
+  private lookupShorter(fl: Flowi4, res: FibResult, flags: number): number {
+    this.curFl = fl;
+    this.curRes = res;
+    this.curFlags = flags;
+    const found = this.lpm.lookupWhere(fl.daddr, this.accept);
+    this.curFl = null;
+    this.curRes = null;
+    return found === undefined ? -EAGAIN : this.curRet;
   }
 
   private scanAliases(fa: FibAlias | null, fl: Flowi4, res: FibResult, flags: number): number {
@@ -667,9 +669,14 @@ export function fibLookup(net: Net, fl: Flowi4, res: FibResult, flags: number): 
   const fib = net.gen(FIB_KEY);
   const rules = fib.rules;
   if (rules !== null) return rules.lookup(fl, res, flags);
-  let err = fib.local.lookup(fl, res, flags);
+  const err = fib.local.lookup(fl, res, flags);
   if (err !== -EAGAIN) return err;
-  err = fib.main.lookup(fl, res, flags);
+  return fibLookupMain(fib, fl, res, flags);
+}
+
+/** fib_lookup() past the local table: main, then default if it exists. */
+function fibLookupMain(fib: Fib, fl: Flowi4, res: FibResult, flags: number): number {
+  let err = fib.main.lookup(fl, res, flags);
   if (err !== -EAGAIN) return err;
   const dflt = fib.tables.get(RT_TABLE_DEFAULT);
   if (dflt !== undefined) {
