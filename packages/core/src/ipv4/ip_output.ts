@@ -113,19 +113,19 @@ export function ipSelectIdent(net: Net, daddr: number, saddr: number, protocol: 
   const bucket = x & (ns.ipIdents.length - 1);
   const k = net.kernel;
   const now = k.scheduler.jiffiesAt(k.nsPerJiffy) >>> 0;
-  const stamps = ns.ipTstamps;
-  const old = stamps[bucket]!;
-  let delta = 0;
-  if (old !== now) {
-    stamps[bucket] = now;
-    const gap = (now - old) >>> 0;
-    delta = gap > 0 ? net.kernel.prng.below(Math.min(gap, 0x7fffffff)) : 0;
-  }
+  const delta = ns.ipTstamps[bucket] === now ? 0 : ipIdentsAdvance(net, ns, bucket, now);
   const id = (ns.ipIdents[bucket]! + delta) >>> 0;
   ns.ipIdents[bucket] = (id + segs) >>> 0;
   return id & 0xffff;
 }
 
+/** The bucket was last used in another jiffy: a random step below the jiffies elapsed since. */
+function ipIdentsAdvance(net: Net, ns: NetnsIpv4, bucket: number, now: number): number {
+  const stamps = ns.ipTstamps;
+  const gap = (now - stamps[bucket]!) >>> 0;
+  stamps[bucket] = now;
+  return gap > 0 ? net.kernel.prng.below(Math.min(gap, 0x7fffffff)) : 0;
+}
 
 /**
  * ip_local_out(): a locally generated packet (skb.data and networkHeader at the IP header, the
