@@ -116,21 +116,6 @@ export class Scheduler {
    * returns true. Returns true when stopped by the predicate.
    */
   runUntil(until: number, stop?: () => boolean): boolean {
-    const stopped = this.runLoop(until, false, stop);
-    if (!stopped && until !== Infinity && until > this.now) this.now = until;
-    return stopped;
-  }
-
-  /** Runs until nothing but deferrable timers is left (or `stop` says so). */
-  runIdle(stop?: () => boolean): boolean {
-    return this.runLoop(Infinity, true, stop);
-  }
-
-  /**
-   * Pending softirq work first, then the earliest timer, until the next timer is after `until`,
-   * (with `idle`) only deferrable timers are left, or `stop` says so (then true).
-   */
-  private runLoop(until: number, idle: boolean, stop?: () => boolean): boolean {
     const outer = this.running;
     this.running = true;
     try {
@@ -141,9 +126,33 @@ export class Scheduler {
           continue;
         }
         if (stop !== undefined && stop()) return true;
-        if (idle && this.active === 0) return false;
         const t = this.heap[0];
-        if (t === undefined || t.when > until) return false;
+        if (t === undefined || t.when > until) break;
+        this.remove(t);
+        if (t.when > this.now) this.now = t.when;
+        t.fn(t.data);
+      }
+      if (until !== Infinity && until > this.now) this.now = until;
+      return false;
+    } finally {
+      this.running = outer;
+    }
+  }
+
+  /** Runs until nothing but deferrable timers is left (or `stop` says so). */
+  runIdle(stop?: () => boolean): boolean {
+    const outer = this.running;
+    this.running = true;
+    try {
+      const soft = this.softirq;
+      for (;;) {
+        if (soft !== null && soft.pending) {
+          soft.run();
+          continue;
+        }
+        if (stop !== undefined && stop()) return true;
+        if (this.active === 0) return false;
+        const t = this.heap[0]!;
         this.remove(t);
         if (t.when > this.now) this.now = t.when;
         t.fn(t.data);
