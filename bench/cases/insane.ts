@@ -28,7 +28,7 @@ import {
 } from "@vnet/core";
 import { etun } from "@vnet/driver-etun";
 import insane, { insanelySet } from "@vnet/driver-insane";
-import { consume, emit } from "../lib.js";
+import { emit, opsPerSec } from "../lib.js";
 
 const ETH_P_BENCH = 0x88b5;
 const FRAME_LEN = 64;
@@ -39,24 +39,9 @@ const ROUND_MS = 60;
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
 
-function cpuMicros(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-}
-
-/** Calls `fn` in batches for at least `ms` of CPU time; returns operations per CPU second. */
+/** Operations per CPU second of `fn` over `ms` of CPU time (bench/lib.ts's clock). */
 function cpuOpsPerSec(fn: () => unknown, ms: number, batch: number, opsPerCall: number): number {
-  const start = cpuMicros();
-  let calls = 0;
-  let used = 0;
-  let last: unknown;
-  do {
-    for (let i = 0; i < batch; i++) last = fn();
-    calls += batch;
-    used = cpuMicros() - start;
-  } while (used < ms * 1000);
-  consume(last);
-  return (calls * opsPerCall * 1e6) / used;
+  return opsPerSec(fn, { minMs: ms, warmupMs: 0, batch, opsPerCall, clock: "cpu" });
 }
 
 /**
