@@ -1,12 +1,14 @@
 /**
- * The "hardware" (snull_hw_tx): the frame is copied into one of the sender's buffers, its IPv4
+ * The "hardware" (snull_hw_tx): the frame goes into one of the sender's buffers, its IPv4
  * addresses are rewritten, and it lands in the peer's receive queue. Then a receive interrupt is
  * raised on the peer and a transmit-complete interrupt on the sender.
  */
-import { copyView, csumFold, csumPartialView, ipFastCsum20, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import {
+  copyView, csumFold, csumPartialView, ipFastCsum20, netifStopQueue, skbFlipBuffers, type NetDevice, type SkBuff,
+} from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
-import { snullEnqueueBuf, type SnullPacket } from "./pool.js";
+import { SNULL_BUF_START, snullEnqueueBuf, type SnullPacket } from "./pool.js";
 import type { SnullPriv } from "./priv.js";
 
 /**
@@ -28,12 +30,28 @@ export function snullFlipIpv4(v: DataView, off: number, len: number): void {
   v.setUint16(ih + 10, hlen === IPV4_HLEN ? ipFastCsum20(v, ih) : csumFold(csumPartialView(v, ih, hlen)));
 }
 
-/** snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. */
+/**
+ * snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. The book
+ * copies the frame into the packet's buffer. When the skb owns its buffer alone, the two buffers
+ * are flipped instead: the frame moves under the packet where it lies, and the skb, which waits
+ * for its transmit-complete interrupt only to be counted and freed, keeps the packet's empty
+ * buffer. A clone (a tap that shares the bytes) or an odd-sized buffer gets the book's copy.
+ */
 export function snullHwTx(priv: SnullPriv, skb: SkBuff, pkt: SnullPacket, dest: NetDevice<SnullPriv>): void {
   const len = skb.len;
   const buf = pkt.skb;
-  const at = buf.data;
-  copyView(buf.head, buf.view, at, skb.head, skb.view, skb.data, len);
+  let at: number;
+  if (skb.data + ETH_ZLEN <= skb.end && skbFlipBuffers(skb, buf)) {
+    at = skb.data;
+    buf.data = at;
+    buf.tail = at;
+  } else {
+    // Where a fresh buffer starts (a flip may have left this one elsewhere).
+    at = SNULL_BUF_START;
+    buf.data = at;
+    buf.tail = at;
+    copyView(buf.head, buf.view, at, skb.head, skb.view, skb.data, len);
+  }
   let datalen = len;
   if (len < ETH_ZLEN) {
     buf.head.fill(0, at + len, at + ETH_ZLEN);

@@ -2,7 +2,7 @@
  * The packet pool: each device owns pool_size buffers. A transmitted frame travels in one of the
  * sender's buffers to the receiver's queue and goes back to the sender's pool once received.
  */
-import { netdevAllocSkb, netifQueueStopped, netifStopQueue, netifWakeQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { NET_SKB_PAD, netdevAllocSkb, netifQueueStopped, netifStopQueue, netifWakeQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_FRAME_LEN, NET_IP_ALIGN } from "./constants.js";
 import type { SnullPriv } from "./priv.js";
 
@@ -15,9 +15,9 @@ export class SnullPacket {
   /** Taken from the pool and not yet given back. */
   inFlight = false;
   /**
-   * The buffer the frame is written into, at `skb.data`. The receiver hands this skb to the stack
-   * and puts a fresh one in its place, as a driver refills its receive ring: the frame is copied
-   * once, where the book copies it again into a new skb.
+   * The buffer the frame is in, at `skb.data`: copied there, or flipped in from the sent skb. The
+   * receiver hands this skb to the stack and puts a fresh one in its place, as a driver refills its
+   * receive ring, where the book copies the frame again into a new skb.
    */
   skb: SkBuff;
 
@@ -36,6 +36,9 @@ export function snullAllocBuf(dev: NetDevice | null): SkBuff {
   skb.reserve(NET_IP_ALIGN);
   return skb;
 }
+
+/** Where the frame starts in a buffer from snullAllocBuf (netdev_alloc_skb's pad, then the align). */
+export const SNULL_BUF_START: number = NET_SKB_PAD + NET_IP_ALIGN;
 
 /** snull_setup_pool(). */
 export function snullSetupPool(priv: SnullPriv, size: number): void {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { CHECKSUM_UNNECESSARY, PACKET_HOST, PACKET_OTHERHOST, allocSkb, devClose, devQueueXmit, netifQueueStopped } from "@vnet/core";
+import {
+  CHECKSUM_UNNECESSARY, PACKET_HOST, PACKET_OTHERHOST, allocSkb, devClose, devQueueXmit, kfreeSkb, netifQueueStopped,
+} from "@vnet/core";
 import { boot, csum, ipAddrs, ipv4, sendIp, sendRaw, stats, tap } from "./test-helpers.js";
 import { snullFlipIpv4 } from "./hw.js";
 
@@ -108,6 +110,63 @@ describe("the address flip", () => {
     k.runFor(1);
     expect(Array.from(skb.bytes())).toEqual(Array.from(before));
     expect(skb.len).toBe(36); // not padded in place
+  });
+});
+
+describe("buffer flipping", () => {
+  /** A frame from local0 to remote0 in an skb of its own, ready for sn0. */
+  function frame(sn0: Parameters<typeof devQueueXmit>[0]["dev"]) {
+    const skb = allocSkb(200);
+    skb.reserve(64);
+    skb.putData(ipv4({ src: "192.168.0.1", dst: "192.168.0.2", payload: 8 }));
+    skb.dev = sn0;
+    sn0!.headerOps!.create(skb, sn0!, 0x0800, null, null, 0);
+    return skb;
+  }
+
+  it("moves a frame nobody else holds under the receiver without copying it", () => {
+    const { k, sn0, sn1, ip } = boot();
+    const skb = frame(sn0);
+    const sent = skb.head;
+    const heads: Uint8Array[] = [];
+    k.addPack({ type: 0x0003, dev: sn1, func: (rx) => void heads.push(rx.head) });
+    devQueueXmit(skb);
+    k.runFor(1);
+    expect(heads).toEqual([sent]);
+    expect(ip).toHaveLength(1);
+    expect(ipAddrs(ip[0]!)).toEqual(["192.168.1.1", "192.168.1.2"]);
+    expect(csum(ip[0]!.frame, 14, 20)).toBe(0);
+    expect(stats(sn0).txPackets).toBe(1);
+  });
+
+  it("copies a frame whose bytes a clone shares, and leaves the clone's bytes as sent", () => {
+    const { k, sn0, sn1, ip } = boot();
+    const skb = frame(sn0);
+    const clone = skb.clone();
+    const before = clone.bytes().slice();
+    const heads: Uint8Array[] = [];
+    k.addPack({ type: 0x0003, dev: sn1, func: (rx) => void heads.push(rx.head) });
+    devQueueXmit(skb);
+    k.runFor(1);
+    expect(heads).toHaveLength(1);
+    expect(heads[0]).not.toBe(clone.head);
+    expect(Array.from(clone.bytes())).toEqual(Array.from(before));
+    expect(ipAddrs(ip[0]!)).toEqual(["192.168.1.1", "192.168.1.2"]);
+    kfreeSkb(clone);
+  });
+
+  it("keeps every pool buffer usable whichever way frames went", () => {
+    const { k, sn0, ip } = boot();
+    for (let i = 0; i < 40; i++) {
+      const skb = frame(sn0);
+      const clone = i % 3 === 0 ? skb.clone() : null;
+      devQueueXmit(skb);
+      k.runFor(1);
+      if (clone !== null) kfreeSkb(clone);
+    }
+    expect(ip).toHaveLength(40);
+    for (const got of ip) expect(csum(got.frame, 14, 20)).toBe(0);
+    expect(stats(sn0).txPackets).toBe(40);
   });
 });
 
