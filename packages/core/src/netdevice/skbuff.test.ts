@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SKB_POOL_BUF_SIZE, SkbQueue, allocSkb, kfreeSkb, netdevAllocSkb, skbFlipBuffers, skbPoolStats } from "../index.js";
+import { SKB_POOL_BUF_SIZE, SkbQueue, allocSkb, copyView, kfreeSkb, netdevAllocSkb, skbFlipBuffers, skbPoolStats } from "../index.js";
 
 describe("SkBuff", () => {
   it("moves offsets with reserve/put/push/pull/trim without copying", () => {
@@ -72,6 +72,30 @@ describe("SkBuff", () => {
     expect(a.head).toBe(hb);
     kfreeSkb(a);
     kfreeSkb(b);
+  });
+
+  it("copies any bytes exactly with copyView, NaN bit patterns included, at any offset and length", () => {
+    const src = new Uint8Array(400);
+    const sv = new DataView(src.buffer);
+    let x = 12345;
+    for (let i = 0; i < src.length; i++) src[i] = x = (x * 1103515245 + 12345) & 0xff;
+    // Signalling, quiet, negative and V8's hole NaN patterns, little- and big-endian.
+    const nans = [0x7ff0000000000001n, 0x7ff4000012345678n, 0xfff7fffffff7ffffn, 0x7ff8000000000000n, 0xfff0000000000001n];
+    nans.forEach((n, j) => {
+      sv.setBigUint64(8 * j, n, true);
+      sv.setBigUint64(64 + 8 * j + 3, n, false);
+    });
+    for (let rounds = 0; rounds < 2000; rounds++) {
+      for (const len of [0, 1, 2, 3, 7, 8, 9, 14, 20, 64, 106, 128, 129, 300]) {
+        const so = (rounds * 7 + len) % 50;
+        const dOff = (rounds * 3) % 40;
+        const dst = new Uint8Array(400).fill(0xee);
+        copyView(dst, new DataView(dst.buffer), dOff, src, sv, so, len);
+        const want = new Uint8Array(400).fill(0xee);
+        want.set(src.subarray(so, so + len), dOff);
+        if (dst.some((b, i) => b !== want[i])) expect.fail(`len ${len} from ${so} to ${dOff}`);
+      }
+    }
   });
 
   it("queues FIFO with head requeue", () => {
