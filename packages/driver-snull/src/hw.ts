@@ -4,7 +4,7 @@
  * raised on the peer and a transmit-complete interrupt on the sender.
  */
 import {
-  copyView, csumFold, csumPartialView, ipFastCsum20, netifStopQueue, skbFlipBuffers, type NetDevice, type SkBuff,
+  copyView, csumFold, csumPartialView, netifStopQueue, skbFlipBuffers, type NetDevice, type SkBuff,
 } from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
@@ -21,13 +21,23 @@ import type { SnullPriv } from "./priv.js";
  */
 export function snullFlipIpv4(v: DataView, off: number, len: number): void {
   const ih = off + IPV4_OFF;
-  v.setUint8(ih + 14, v.getUint8(ih + 14) ^ 1); // saddr, third octet
-  v.setUint8(ih + 18, v.getUint8(ih + 18) ^ 1); // daddr, third octet
-  let hlen = (v.getUint8(ih) & 0x0f) << 2;
-  if (hlen < IPV4_HLEN) hlen = IPV4_HLEN;
+  // The third octet of an address is bit 8 of its 32-bit word.
+  const saddr = v.getUint32(ih + 12) ^ 0x100;
+  const daddr = v.getUint32(ih + 16) ^ 0x100;
+  v.setUint32(ih + 12, saddr);
+  v.setUint32(ih + 16, daddr);
+  const w0 = v.getUint32(ih);
+  let hlen = (w0 >>> 22) & 0x3c;
+  if (hlen <= IPV4_HLEN) {
+    // The usual header: its five words summed here, the checksum field counted as zero.
+    const w1 = v.getUint32(ih + 4);
+    const w2 = v.getUint32(ih + 8) >>> 16;
+    v.setUint16(ih + 10, csumFold((w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + w2 + (saddr >>> 16) + (saddr & 0xffff) + (daddr >>> 16) + (daddr & 0xffff)));
+    return;
+  }
   if (IPV4_OFF + hlen > len) hlen = len - IPV4_OFF;
   v.setUint16(ih + 10, 0);
-  v.setUint16(ih + 10, hlen === IPV4_HLEN ? ipFastCsum20(v, ih) : csumFold(csumPartialView(v, ih, hlen)));
+  v.setUint16(ih + 10, csumFold(csumPartialView(v, ih, hlen)));
 }
 
 /**
