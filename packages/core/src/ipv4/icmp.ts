@@ -283,10 +283,8 @@ function icmpReply(
 /** icmp_rcv(): the IPPROTO_ICMP handler. skb.data at the ICMP header. */
 export function icmpRcv(skb: SkBuff): void {
   const rt = skbRtable(skb)!;
-  const net = rt.net;
-  const ns = ipv4Net(net);
-  const mib = ns.icmpMib;
-  mib[ICMP_MIB_INMSGS]!++;
+  const ns = ipv4Net(rt.net);
+  ns.icmpMib[ICMP_MIB_INMSGS]!++;
   const h = skb.head;
   const at = skb.data;
   const len = skb.len;
@@ -294,18 +292,34 @@ export function icmpRcv(skb: SkBuff): void {
   // is not summed again.
   const summed = skb.ipSummed;
   const verify = summed !== CHECKSUM_UNNECESSARY && summed !== CHECKSUM_PARTIAL;
-  if (len > 0 && verify && csumFold(csumPartialView(skb.view, at, len)) !== 0) {
+  const csumOk = len === 0 || !verify || csumFold(csumPartialView(skb.view, at, len)) === 0;
+  const type = len >= 8 ? h[at]! : -1;
+  // Echo requests and replies to this host take the short way; icmpRcvChecked has the rest.
+  if (csumOk && (type === ICMP_ECHO || type === ICMP_ECHOREPLY) && !(rt.flags & (RTCF_BROADCAST | RTCF_MULTICAST))) {
+    ns.icmpMsgMib[type]!++;
+    if (type === ICMP_ECHO) icmpEcho(ns, skb, rt, verify);
+    else icmpEchoReply(skb);
+    return;
+  }
+  icmpRcvChecked(skb, rt, ns, csumOk, verify);
+}
+
+/** What icmp_rcv does with all but a valid unicast echo or echo reply. */
+function icmpRcvChecked(skb: SkBuff, rt: Rtable, ns: NetnsIpv4, csumOk: boolean, verify: boolean): void {
+  const net = rt.net;
+  const mib = ns.icmpMib;
+  if (!csumOk) {
     mib[ICMP_MIB_CSUMERRORS]!++;
     mib[ICMP_MIB_INERRORS]!++;
     dropSkb(skb, "NOT_SPECIFIED");
     return;
   }
-  if (len < 8) {
+  if (skb.len < 8) {
     mib[ICMP_MIB_INERRORS]!++;
     dropSkb(skb, "PKT_TOO_SMALL");
     return;
   }
-  const type = h[at]!;
+  const type = skb.head[skb.data]!;
   ns.icmpMsgMib[type]!++;
   if (type > NR_ICMP_TYPES) {
     mib[ICMP_MIB_INERRORS]!++;
@@ -326,8 +340,7 @@ export function icmpRcv(skb: SkBuff): void {
   }
   switch (type) {
     case ICMP_ECHOREPLY:
-      if (inetSocketHooks.pingRcv !== null) inetSocketHooks.pingRcv(skb);
-      else dropSkb(skb, "NO_SOCKET");
+      icmpEchoReply(skb);
       return;
     case ICMP_DEST_UNREACH:
     case ICMP_SOURCE_QUENCH:
@@ -336,20 +349,11 @@ export function icmpRcv(skb: SkBuff): void {
       icmpUnreach(net, ns, skb, type);
       return;
     case ICMP_REDIRECT:
-      if (len < 8 + 20) mib[ICMP_MIB_INERRORS]!++;
+      if (skb.len < 8 + 20) mib[ICMP_MIB_INERRORS]!++;
       consumeSkb(skb);
       return;
     case ICMP_ECHO:
-      if (!ns.icmpEchoIgnoreAll) {
-        const rest = ((h[at + 4]! << 24) | (h[at + 5]! << 16) | (h[at + 6]! << 8) | h[at + 7]!) >>> 0;
-        // The reply is the request we just verified with type 8 -> 0 (and code 0): patch its
-        // checksum incrementally (RFC 1624) instead of summing the data again. A request we did
-        // not verify (the device did) may carry any checksum field: the reply's is summed afresh.
-        const code = h[at + 1]!;
-        const check = verify && code === 0 ? csumReplace2((h[at + 2]! << 8) | h[at + 3]!, ICMP_ECHO << 8, ICMP_ECHOREPLY << 8) : -1;
-        icmpReply(net, ns, skb, rt, ICMP_ECHOREPLY, 0, rest, h, skb.view, at + 8, len - 8, check);
-      }
-      consumeSkb(skb);
+      icmpEcho(ns, skb, rt, verify);
       return;
     case ICMP_TIMESTAMP:
       icmpTimestamp(net, ns, skb, rt);
@@ -357,6 +361,28 @@ export function icmpRcv(skb: SkBuff): void {
     default:
       consumeSkb(skb);
   }
+}
+
+/** An echo reply goes to the ping socket it answers. */
+function icmpEchoReply(skb: SkBuff): void {
+  if (inetSocketHooks.pingRcv !== null) inetSocketHooks.pingRcv(skb);
+  else dropSkb(skb, "NO_SOCKET");
+}
+
+/** icmp_echo(): the request comes back as a reply, unless echoes are ignored. */
+function icmpEcho(ns: NetnsIpv4, skb: SkBuff, rt: Rtable, verified: boolean): void {
+  if (!ns.icmpEchoIgnoreAll) {
+    const h = skb.head;
+    const at = skb.data;
+    const rest = ((h[at + 4]! << 24) | (h[at + 5]! << 16) | (h[at + 6]! << 8) | h[at + 7]!) >>> 0;
+    // The reply is the request we just verified with type 8 -> 0 (and code 0): patch its
+    // checksum incrementally (RFC 1624) instead of summing the data again. A request we did
+    // not verify (the device did) may carry any checksum field: the reply's is summed afresh.
+    const code = h[at + 1]!;
+    const check = verified && code === 0 ? csumReplace2((h[at + 2]! << 8) | h[at + 3]!, ICMP_ECHO << 8, ICMP_ECHOREPLY << 8) : -1;
+    icmpReply(rt.net, ns, skb, rt, ICMP_ECHOREPLY, 0, rest, h, skb.view, at + 8, skb.len - 8, check);
+  }
+  consumeSkb(skb);
 }
 
 /** icmp_timestamp(): replies with originate, receive and transmit times (ms since midnight UT). */
