@@ -4,7 +4,7 @@
  * raised on the peer and a transmit-complete interrupt on the sender.
  */
 import {
-  copyView, csumFold, csumPartialView, netifStopQueue, skbFlipBuffers, type NetDevice, type SkBuff,
+  copyView, csumFold, csumPartialView, netifStopQueue, type NetDevice, type SkBuff,
 } from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
@@ -42,26 +42,28 @@ export function snullFlipIpv4(v: DataView, off: number, len: number): void {
 
 /**
  * snull_hw_tx(): `len` octets of `skb` (at most ETH_FRAME_LEN) leave in `pkt` for `dest`. The book
- * copies the frame into the packet's buffer. When the skb owns its buffer alone, the two buffers
- * are flipped instead: the frame moves under the packet where it lies, and the skb, which waits
- * for its transmit-complete interrupt only to be counted and freed, keeps the packet's empty
- * buffer. A clone (a tap that shares the bytes) or an odd-sized buffer gets the book's copy.
+ * copies the frame into the packet's buffer and frees the skb at transmit-done. When the skb owns
+ * its bytes alone, the frame travels in it instead, as through the etun pair: the packet carries
+ * the skb itself to the twin, and transmit-done only counts it. A frame whose bytes a clone shares
+ * (a tap kept it) is copied into the packet's buffer as in the book, its skb freed at
+ * transmit-done. Either way the addresses are rewritten where nobody else can see them.
  */
 export function snullHwTx(priv: SnullPriv, skb: SkBuff, pkt: SnullPacket, dest: NetDevice<SnullPriv>): void {
   const len = skb.len;
-  const buf = pkt.skb;
-  let at: number;
-  if (skb.data + ETH_ZLEN <= skb.end && skbFlipBuffers(skb, buf)) {
-    at = skb.data;
-    buf.data = at;
-    buf.tail = at;
+  let buf: SkBuff;
+  if (skb.users === 1 && skb.shinfo.dataref === 1 && skb.data + ETH_ZLEN <= skb.end) {
+    buf = skb;
+    pkt.sent = skb;
+    priv.txRing.push(len, null);
   } else {
-    // Where a fresh buffer starts (a flip may have left this one elsewhere).
-    at = SNULL_BUF_START;
-    buf.data = at;
-    buf.tail = at;
-    copyView(buf.head, buf.view, at, skb.head, skb.view, skb.data, len);
+    buf = pkt.skb;
+    // Where a fresh buffer starts.
+    buf.data = SNULL_BUF_START;
+    buf.tail = SNULL_BUF_START;
+    copyView(buf.head, buf.view, SNULL_BUF_START, skb.head, skb.view, skb.data, len);
+    priv.txRing.push(len, skb);
   }
+  const at = buf.data;
   let datalen = len;
   if (len < ETH_ZLEN) {
     buf.head.fill(0, at + len, at + ETH_ZLEN);

@@ -6,7 +6,7 @@
  * interrupt (the book's handlers run once per frame); a receive and a transmit-complete interrupt
  * pending together are delivered in one status word.
  */
-import { consumeSkb, napiSchedule } from "@vnet/core";
+import { napiSchedule } from "@vnet/core";
 import { ETH_ZLEN, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullDequeueBuf, snullReleaseBuffer, type SnullPacket } from "./pool.js";
 import type { SnullPriv } from "./priv.js";
@@ -76,12 +76,10 @@ export function snullNapiInterrupt(priv: SnullPriv): void {
   if (statusword & SNULL_TX_INTR) snullTxDone(priv);
 }
 
-/** A transmission is over: count it and free the oldest transmitted skb. */
+/** A transmission is over: count the oldest and free its skb if the driver kept it. */
 function snullTxDone(priv: SnullPriv): void {
-  const skb = priv.txRing.dequeue();
-  if (skb === null) return;
-  const len = skb.len;
+  const len = priv.txRing.complete();
+  if (len < 0) return;
   priv.stats.txPackets++;
   priv.stats.txBytes += len < ETH_ZLEN ? ETH_ZLEN : len;
-  consumeSkb(skb);
 }

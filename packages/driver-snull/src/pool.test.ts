@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { devClose, devOpen, netifQueueStopped, type SkBuff } from "@vnet/core";
+import { devClose, devOpen, kfreeSkb, netifQueueStopped, skbPoolStats, type SkBuff } from "@vnet/core";
 import { afterInterrupt, boot, ipId, ipv4, sendIp, stats } from "./test-helpers.js";
 
 const packet = (id: number) => ipv4({ src: "192.168.0.1", dst: "192.168.0.2", id });
@@ -55,10 +55,13 @@ describe("the packet pool", () => {
     expect(sn1.priv.rxHead).toBeNull();
   });
 
-  it("passes the frame up in the buffer it was written into and refills the packet (one copy)", () => {
+  it("passes a copied frame up in the buffer it was written into and refills the packet (one copy)", () => {
     const { k, sn0, sn1 } = boot({ pool_size: 1 });
     const pkt = sn0.priv.buffers[0]!;
     const written = pkt.skb;
+    // A tap on sn0 keeps a clone, so the frame's bytes are shared and get copied.
+    const held: SkBuff[] = [];
+    k.addPack({ type: 0x0003, dev: sn0, func: (skb) => void held.push(skb.clone()) });
     const up: SkBuff[] = [];
     k.addPack({ type: 0x0003, dev: sn1, func: (skb) => void up.push(skb) });
     sendIp(sn0, packet(1));
@@ -67,6 +70,38 @@ describe("the packet pool", () => {
     expect(pkt.skb).not.toBe(written);
     expect(pkt.skb.len).toBe(0);
     expect(sn0.priv.poolFree).toBe(1);
+    expect(held).toHaveLength(1);
+    for (const c of held) kfreeSkb(c);
+  });
+
+  it("lets a frame nobody else holds travel in its own skb: the packet's buffer stays unused", () => {
+    const { k, sn0, sn1, ip } = boot({ pool_size: 1 });
+    const pkt = sn0.priv.buffers[0]!;
+    const own = pkt.skb;
+    const pooled = skbPoolStats().cached;
+    sendIp(sn0, packet(1));
+    expect(pkt.sent).not.toBeNull();
+    expect(sn0.priv.txRing.qlen).toBe(1);
+    k.runFor(1);
+    expect(pkt.sent).toBeNull();
+    expect(pkt.skb).toBe(own);
+    expect(ip.map(ipId)).toEqual([1]);
+    expect([stats(sn0).txPackets, stats(sn1).rxPackets, sn0.priv.txRing.qlen, sn0.priv.poolFree]).toEqual([1, 1, 0, 1]);
+    // The frame's skb went up and the stack freed it: back in the pool, and no refill was taken.
+    expect(skbPoolStats().cached).toBe(pooled);
+  });
+
+  it("frees a travelling skb whose frame is purged before it is received", () => {
+    const { sn0, sn1 } = boot({ pool_size: 2 });
+    const pooled = skbPoolStats().cached;
+    sendIp(sn0, packet(1));
+    sendIp(sn0, packet(2));
+    expect(sn1.priv.rxQueueLen).toBe(2);
+    devClose(sn1);
+    expect(sn0.priv.buffers.every((p) => p.sent === null)).toBe(true);
+    expect(skbPoolStats().cached).toBe(pooled);
+    devClose(sn0);
+    expect(sn0.priv.txRing.qlen).toBe(0);
   });
 
   it("keeps the buffer in the packet when no fresh one can be had", () => {

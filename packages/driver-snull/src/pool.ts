@@ -2,7 +2,7 @@
  * The packet pool: each device owns pool_size buffers. A transmitted frame travels in one of the
  * sender's buffers to the receiver's queue and goes back to the sender's pool once received.
  */
-import { NET_SKB_PAD, netdevAllocSkb, netifQueueStopped, netifStopQueue, netifWakeQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { NET_SKB_PAD, kfreeSkb, netdevAllocSkb, netifQueueStopped, netifStopQueue, netifWakeQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_FRAME_LEN, NET_IP_ALIGN } from "./constants.js";
 import type { SnullPriv } from "./priv.js";
 
@@ -15,11 +15,13 @@ export class SnullPacket {
   /** Taken from the pool and not yet given back. */
   inFlight = false;
   /**
-   * The buffer the frame is in, at `skb.data`: copied there, or flipped in from the sent skb. The
-   * receiver hands this skb to the stack and puts a fresh one in its place, as a driver refills its
-   * receive ring, where the book copies the frame again into a new skb.
+   * The packet's own buffer: a copied frame is at `skb.data`. The receiver hands this skb to the
+   * stack and puts a fresh one in its place, as a driver refills its receive ring, where the book
+   * copies the frame again into a new skb.
    */
   skb: SkBuff;
+  /** The skb the frame travels in when it was not copied (see snullHwTx); null otherwise. */
+  sent: SkBuff | null = null;
 
   constructor(owner: SnullPriv) {
     this.owner = owner;
@@ -88,6 +90,11 @@ export function snullGetTxBuffer(priv: SnullPriv): SnullPacket | null {
 /** snull_release_buffer(): back to the owner's pool; the first buffer back wakes its queue. */
 export function snullReleaseBuffer(pkt: SnullPacket): void {
   const priv = pkt.owner;
+  if (pkt.sent !== null) {
+    // A frame that never went up (dropped, or purged with the queue) dies with its skb.
+    kfreeSkb(pkt.sent);
+    pkt.sent = null;
+  }
   pkt.inFlight = false;
   pkt.next = priv.ppool;
   priv.ppool = pkt;

@@ -1,5 +1,5 @@
 /** The driver's state: module-wide (the book's globals) and per device (struct snull_priv). */
-import { NetDeviceStats, SkbQueue, Timer, type Kernel, type Module, type Napi, type NetDevice } from "@vnet/core";
+import { NetDeviceStats, Timer, consumeSkb, type Kernel, type Module, type Napi, type NetDevice, type SkBuff } from "@vnet/core";
 import type { SnullConfig } from "./params.js";
 import type { SnullPacket } from "./pool.js";
 import { snullIrqFire } from "./interrupt.js";
@@ -99,8 +99,8 @@ export class SnullPriv {
   rxTail: SnullPacket | null = null;
   rxQueueLen = 0;
 
-  /** Transmitted skbs waiting for their transmit-complete interrupt, oldest first. */
-  readonly txRing: SkbQueue = new SkbQueue();
+  /** Transmissions waiting for their transmit-complete interrupt, oldest first. */
+  readonly txRing: SnullTxRing = new SnullTxRing();
   /** Frames handed to the "hardware" (drives `lockup`). */
   txCount = 0;
   /** Receive skb allocations attempted (drives `rx_nomem`). */
@@ -121,5 +121,55 @@ export class SnullPriv {
   /** snull_rx_ints(): masks or unmasks receive interrupts. */
   rxInts(enable: boolean): void {
     this.rxIntEnabled = enable;
+  }
+}
+
+/**
+ * The transmissions a device has handed to its "hardware" and not yet seen completed (the book's
+ * single `priv->skb`, as a FIFO). Each one is the length to count at transmit-done and the skb to
+ * free then, or null when the frame left in its own skb (the receiver owns it now).
+ */
+export class SnullTxRing {
+  private lens: number[] = [];
+  private skbs: (SkBuff | null)[] = [];
+  private head = 0;
+
+  /** Transmissions pending. */
+  get qlen(): number {
+    return this.lens.length - this.head;
+  }
+
+  push(len: number, skb: SkBuff | null): void {
+    this.lens.push(len);
+    this.skbs.push(skb);
+  }
+
+  /** The oldest transmission is done: frees its skb if it kept one; returns its length, or -1. */
+  complete(): number {
+    const i = this.head;
+    if (i === this.lens.length) return -1;
+    const len = this.lens[i]!;
+    const skb = this.skbs[i]!;
+    this.skbs[i] = null;
+    if (++this.head === this.lens.length) this.clear();
+    if (skb !== null) consumeSkb(skb);
+    return len;
+  }
+
+  /** Forgets every pending transmission, freeing the skbs kept; returns how many there were. */
+  purge(): number {
+    const n = this.qlen;
+    for (let i = this.head; i < this.skbs.length; i++) {
+      const skb = this.skbs[i]!;
+      if (skb !== null) consumeSkb(skb);
+    }
+    this.clear();
+    return n;
+  }
+
+  private clear(): void {
+    this.lens.length = 0;
+    this.skbs.length = 0;
+    this.head = 0;
   }
 }

@@ -1,32 +1,41 @@
 /** Receive: pass a frame from the queue up in an skb, by interrupt or by NAPI poll. */
 import {
-  CHECKSUM_UNNECESSARY, ethTypeTrans, napiCompleteDone, netifReceiveSkb, netifRx, type Napi, type NetDevice, type SkBuff,
+  CHECKSUM_UNNECESSARY, ethTypeTrans, napiCompleteDone, netifReceiveSkb, netifRx, skbScrubPacket, type Napi, type NetDevice,
+  type SkBuff,
 } from "@vnet/core";
 import { snullAllocBuf, snullDequeueBuf, snullReleaseBuffer, type SnullPacket } from "./pool.js";
 import type { SnullPriv } from "./priv.js";
 
 /**
- * dev_alloc_skb() for a received frame: the fresh buffer takes the place of the one that goes up.
- * vnet's allocator never fails, so `rx_nomem=N` makes every Nth allocation fail to show the
- * rx_dropped path.
+ * dev_alloc_skb() for a received frame, or null when it fails. vnet's allocator never fails, so
+ * `rx_nomem=N` makes every Nth receive fail to show the rx_dropped path (a frame that travels in
+ * its own skb needs no allocation, but counts as one).
  */
-function snullAllocRxSkb(priv: SnullPriv): SkBuff | null {
+function snullRxNomem(priv: SnullPriv): boolean {
   const n = priv.drv.config.rxNomem;
-  if (n > 0 && ++priv.rxAllocs % n === 0) return null;
-  return snullAllocBuf(priv.dev);
+  return n > 0 && ++priv.rxAllocs % n === 0;
 }
 
 /**
  * The skb for the frame in `pkt`, or null when no buffer can be had (the frame stays behind and is
- * lost). The frame goes up in the buffer it was written into and a fresh one refills the packet;
- * the metadata is set: protocol, pkt_type, and a checksum not to check.
+ * lost). A frame that travelled in its own skb goes up in it, with nothing of the sender's side
+ * left (skb_scrub_packet). A copied frame goes up in the packet's buffer, and a fresh buffer takes
+ * its place. The metadata is set: protocol, pkt_type, and a checksum not to check.
  */
 function snullFillSkb(priv: SnullPriv, pkt: SnullPacket): SkBuff | null {
-  const fresh = snullAllocRxSkb(priv);
-  if (fresh === null) return null;
-  const skb = pkt.skb;
-  pkt.skb = fresh;
-  skb.put(pkt.datalen);
+  if (snullRxNomem(priv)) return null;
+  let skb = pkt.sent;
+  if (skb !== null) {
+    pkt.sent = null;
+    skbScrubPacket(skb, true);
+    skb.dev = priv.dev;
+    skb.tail = skb.data + pkt.datalen;
+  } else {
+    skb = pkt.skb;
+    pkt.skb = snullAllocBuf(priv.dev);
+    skb.dev = priv.dev;
+    skb.put(pkt.datalen);
+  }
   skb.protocol = ethTypeTrans(skb, priv.dev);
   skb.ipSummed = CHECKSUM_UNNECESSARY;
   return skb;

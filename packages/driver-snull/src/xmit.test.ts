@@ -113,7 +113,7 @@ describe("the address flip", () => {
   });
 });
 
-describe("buffer flipping", () => {
+describe("zero-copy transmit", () => {
   /** A frame from local0 to remote0 in an skb of its own, ready for sn0. */
   function frame(sn0: Parameters<typeof devQueueXmit>[0]["dev"]) {
     const skb = allocSkb(200);
@@ -124,7 +124,7 @@ describe("buffer flipping", () => {
     return skb;
   }
 
-  it("moves a frame nobody else holds under the receiver without copying it", () => {
+  it("hands a frame nobody else holds to the receiver in its own skb, without copying it", () => {
     const { k, sn0, sn1, ip } = boot();
     const skb = frame(sn0);
     const sent = skb.head;
@@ -155,7 +155,7 @@ describe("buffer flipping", () => {
     kfreeSkb(clone);
   });
 
-  it("keeps every pool buffer usable whichever way frames went", () => {
+  it("keeps every pool buffer usable whichever way frames went (copied or travelling)", () => {
     const { k, sn0, ip } = boot();
     for (let i = 0; i < 40; i++) {
       const skb = frame(sn0);

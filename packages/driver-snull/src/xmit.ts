@@ -9,9 +9,9 @@ import { snullGetTxBuffer, snullResetPool } from "./pool.js";
 import type { SnullPriv } from "./priv.js";
 
 /**
- * ndo_start_xmit. Short frames are zero-padded to ETH_ZLEN in the device buffer (the skb itself
- * is never written: a tap or a clone keeps seeing what was sent). The skb is kept until its
- * transmit-complete interrupt frees it; the core has already stamped trans_start.
+ * ndo_start_xmit. Short frames are zero-padded to ETH_ZLEN in the buffer that carries them (never
+ * in bytes a tap or a clone still sees). The transmission waits in txRing for its
+ * transmit-complete interrupt; the core has already stamped trans_start.
  */
 export function snullTx(skb: SkBuff, dev: NetDevice<SnullPriv>): number {
   const priv = dev.priv;
@@ -37,7 +37,6 @@ export function snullTx(skb: SkBuff, dev: NetDevice<SnullPriv>): number {
     netifStopQueue(dev);
     return NETDEV_TX_BUSY;
   }
-  priv.txRing.enqueue(skb);
   snullHwTx(priv, skb, pkt, dest);
   return NETDEV_TX_OK;
 }

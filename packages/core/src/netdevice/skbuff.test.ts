@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SKB_POOL_BUF_SIZE, SkbQueue, allocSkb, copyView, kfreeSkb, netdevAllocSkb, skbFlipBuffers, skbPoolStats } from "../index.js";
+import { SKB_POOL_BUF_SIZE, SkbQueue, allocSkb, copyView, kfreeSkb, netdevAllocSkb, skbPoolStats } from "../index.js";
 
 describe("SkBuff", () => {
   it("moves offsets with reserve/put/push/pull/trim without copying", () => {
@@ -48,30 +48,6 @@ describe("SkBuff", () => {
     expect(skbPoolStats().misses).toBe(misses);
     const big = allocSkb(SKB_POOL_BUF_SIZE + 1);
     expect(big.end).toBe(SKB_POOL_BUF_SIZE + 1);
-  });
-
-  it("flips the buffers of two skbs that own theirs alone, and of no others", () => {
-    const a = allocSkb(64);
-    const b = allocSkb(64);
-    a.reserve(10);
-    a.putData(new Uint8Array([1, 2, 3]));
-    const [ha, hb] = [a.head, b.head];
-    expect(skbFlipBuffers(a, b)).toBe(true);
-    expect([a.head, b.head]).toEqual([hb, ha]);
-    expect(b.view.buffer).toBe(ha.buffer);
-    expect([...b.head.subarray(10, 13)]).toEqual([1, 2, 3]);
-    expect([a.data, a.len, b.len]).toEqual([10, 3, 0]);
-    const c = a.clone();
-    expect(skbFlipBuffers(a, b)).toBe(false);
-    expect(skbFlipBuffers(b, a)).toBe(false);
-    kfreeSkb(c);
-    b.get();
-    expect(skbFlipBuffers(a, b)).toBe(false);
-    kfreeSkb(b);
-    expect(skbFlipBuffers(a, allocSkb(SKB_POOL_BUF_SIZE + 1))).toBe(false);
-    expect(a.head).toBe(hb);
-    kfreeSkb(a);
-    kfreeSkb(b);
   });
 
   it("copies any bytes exactly with copyView, NaN bit patterns included, at any offset and length", () => {

@@ -24,13 +24,12 @@ let poolMisses = 0;
  * pool, so the data path allocates nothing in steady state.
  */
 export class SkBuff {
-  /** The buffer; another one only through skbFlipBuffers(). */
-  head: Uint8Array;
+  readonly head: Uint8Array;
   /**
    * A big-endian window on `head` (same bytes), made once per buffer and shared with clones:
    * 16- and 32-bit header fields and checksums read through it without allocating.
    */
-  view: DataView;
+  readonly view: DataView;
   data = 0;
   tail = 0;
   end: number;
@@ -179,23 +178,6 @@ function copyHeader(to: SkBuff, from: SkBuff): void {
   to.iif = from.iif;
   to.dev = from.dev;
   to.dst = from.dst;
-}
-
-/**
- * Page flipping: `a` and `b` exchange their buffers, each keeping its own header (offsets,
- * metadata), so a frame written in one buffer moves under the other skb without a copy, as a
- * driver that flips pages instead of copying does. Both must own their buffer alone (no clone, no
- * other reference) and be the same size; otherwise nothing changes and the result is false.
- */
-export function skbFlipBuffers(a: SkBuff, b: SkBuff): boolean {
-  if (a.users !== 1 || b.users !== 1 || a.shinfo.dataref !== 1 || b.shinfo.dataref !== 1 || a.end !== b.end) return false;
-  const head = a.head;
-  const view = a.view;
-  a.head = b.head;
-  a.view = b.view;
-  b.head = head;
-  b.view = view;
-  return true;
 }
 
 /** Up to this many bytes, copyView moves 32-bit words; longer copies take set(). */
