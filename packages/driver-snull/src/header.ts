@@ -3,7 +3,7 @@
  * sender's own (or the one given) with its last bit toggled, which is the twin's address.
  */
 import { ethHeaderOps, type HeaderOps, type NetDevice, type SkBuff } from "@vnet/core";
-import { ETH_ALEN, ETH_HLEN } from "./constants.js";
+import { ETH_HLEN } from "./constants.js";
 
 /** "\0SNUL0" for index 0, "\0SNUL1" for index 1...: the last octet is '0' + index (carrying into the fifth). */
 export function snullHwAddr(out: Uint8Array, index: number): Uint8Array {
@@ -19,16 +19,15 @@ export function snullHwAddr(out: Uint8Array, index: number): Uint8Array {
 
 function snullHeader(skb: SkBuff, dev: NetDevice, type: number, daddr: Uint8Array | null, saddr: Uint8Array | null, _len: number): number {
   const at = skb.push(ETH_HLEN);
-  const h = skb.head;
+  const v = skb.view;
   const src = saddr ?? dev.devAddr;
   const dst = daddr ?? dev.devAddr;
-  for (let i = 0; i < ETH_ALEN; i++) {
-    h[at + i] = dst[i] ?? 0;
-    h[at + ETH_ALEN + i] = src[i] ?? 0;
-  }
-  h[at + ETH_ALEN - 1] = h[at + ETH_ALEN - 1]! ^ 0x01; // dest is us xor 1
-  h[at + 12] = (type >>> 8) & 0xff;
-  h[at + 13] = type & 0xff;
+  // Destination, source, type, in 32- and 16-bit words (a missing octet reads as 0).
+  v.setUint32(at, (dst[0]! << 24) | (dst[1]! << 16) | (dst[2]! << 8) | dst[3]!);
+  v.setUint16(at + 4, (dst[4]! << 8) | (dst[5]! ^ 0x01)); // dest is us xor 1
+  v.setUint16(at + 6, (src[0]! << 8) | src[1]!);
+  v.setUint32(at + 8, (src[2]! << 24) | (src[3]! << 16) | (src[4]! << 8) | src[5]!);
+  v.setUint16(at + 12, type);
   return dev.hardHeaderLen;
 }
 
