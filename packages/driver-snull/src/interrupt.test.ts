@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { netifQueueStopped, type Napi } from "@vnet/core";
+import { allocSkb, kfreeSkb, netifQueueStopped, type Napi, type SkBuff } from "@vnet/core";
 import { afterInterrupt, boot, ipId, ipv4, sendIp, stats } from "./test-helpers.js";
-import type { SnullPriv } from "./priv.js";
+import { SnullTxRing, type SnullPriv } from "./priv.js";
 
 const packet = (id: number) => ipv4({ src: "192.168.0.1", dst: "192.168.0.2", id });
 
@@ -182,5 +182,30 @@ describe("lockup and the transmit watchdog", () => {
     k.runFor(2000);
     expect(stats(sn0)).toMatchObject({ txPackets: 50, txErrors: 0 });
     expect(k.log.some((l) => l.includes("NETDEV WATCHDOG"))).toBe(false);
+  });
+});
+
+describe("the transmit ring", () => {
+  it("completes transmissions oldest first while it wraps and grows, freeing only the skbs it kept", () => {
+    const ring = new SnullTxRing();
+    const kept: SkBuff[] = [];
+    let next = 100;
+    const done: number[] = [];
+    for (let round = 0; round < 50; round++) {
+      // Push more than the ring holds every few rounds, complete a little less.
+      for (let i = 0; i < (round % 7) + 3; i++) {
+        const skb = i % 2 === 0 ? allocSkb(64) : null;
+        if (skb !== null) kept.push(skb);
+        ring.push(next++, skb);
+      }
+      for (let i = 0; i < (round % 5) + 2 && ring.qlen > 0; i++) done.push(ring.complete());
+    }
+    const pending = ring.qlen;
+    expect(ring.purge()).toBe(pending);
+    expect([ring.qlen, ring.complete()]).toEqual([0, -1]);
+    expect(done).toEqual(Array.from({ length: done.length }, (_, i) => 100 + i));
+    expect(done.length + pending).toBe(next - 100);
+    // Every kept skb was freed exactly once: a second free throws.
+    for (const skb of kept) expect(() => kfreeSkb(skb)).toThrow(/freed twice/);
   });
 });

@@ -127,49 +127,60 @@ export class SnullPriv {
 /**
  * The transmissions a device has handed to its "hardware" and not yet seen completed (the book's
  * single `priv->skb`, as a FIFO). Each one is the length to count at transmit-done and the skb to
- * free then, or null when the frame left in its own skb (the receiver owns it now).
+ * free then, or null when the frame left in its own skb (the receiver owns it now). A ring that
+ * grows when full and never shrinks, so the data path allocates nothing.
  */
 export class SnullTxRing {
-  private lens: number[] = [];
-  private skbs: (SkBuff | null)[] = [];
+  private lens: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  private skbs: (SkBuff | null)[] = [null, null, null, null, null, null, null, null];
   private head = 0;
+  private count = 0;
 
   /** Transmissions pending. */
   get qlen(): number {
-    return this.lens.length - this.head;
+    return this.count;
   }
 
   push(len: number, skb: SkBuff | null): void {
-    this.lens.push(len);
-    this.skbs.push(skb);
+    if (this.count === this.lens.length) this.grow();
+    const i = (this.head + this.count) & (this.lens.length - 1);
+    this.lens[i] = len;
+    this.skbs[i] = skb;
+    this.count++;
   }
 
   /** The oldest transmission is done: frees its skb if it kept one; returns its length, or -1. */
   complete(): number {
+    if (this.count === 0) return -1;
     const i = this.head;
-    if (i === this.lens.length) return -1;
     const len = this.lens[i]!;
     const skb = this.skbs[i]!;
     this.skbs[i] = null;
-    if (++this.head === this.lens.length) this.clear();
+    this.head = (i + 1) & (this.lens.length - 1);
+    this.count--;
     if (skb !== null) consumeSkb(skb);
     return len;
   }
 
   /** Forgets every pending transmission, freeing the skbs kept; returns how many there were. */
   purge(): number {
-    const n = this.qlen;
-    for (let i = this.head; i < this.skbs.length; i++) {
-      const skb = this.skbs[i]!;
-      if (skb !== null) consumeSkb(skb);
-    }
-    this.clear();
+    const n = this.count;
+    while (this.count > 0) this.complete();
     return n;
   }
 
-  private clear(): void {
-    this.lens.length = 0;
-    this.skbs.length = 0;
+  /** Twice the room, the pending entries first. */
+  private grow(): void {
+    const n = this.lens.length;
+    const lens: number[] = new Array<number>(2 * n).fill(0);
+    const skbs: (SkBuff | null)[] = new Array<SkBuff | null>(2 * n).fill(null);
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) & (n - 1);
+      lens[k] = this.lens[i]!;
+      skbs[k] = this.skbs[i]!;
+    }
+    this.lens = lens;
+    this.skbs = skbs;
     this.head = 0;
   }
 }

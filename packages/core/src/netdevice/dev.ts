@@ -489,7 +489,7 @@ function netifSchedule(dev: NetDevice): void {
   const sd = dev.net.kernel.softnet;
   if ((dev.state & QDISC_STATE_SCHED) === 0) {
     dev.state |= QDISC_STATE_SCHED;
-    sd.outputQueue.push(dev);
+    sd.outputQueue[sd.outputLen++] = dev;
   }
   sd.pending = true;
 }
@@ -970,8 +970,13 @@ export class Softnet {
   backlog: SkbQueue = new SkbQueue();
   backlogNapi: Napi;
   pollList: Napi[] = [];
-  outputQueue: NetDevice[] = [];
-  private txSpare: NetDevice[] = [];
+  /**
+   * Devices whose qdisc waits for net_tx_action (output_queue): the first `outputLen` entries.
+   * The two lists take turns and keep their room, so scheduling a queue allocates nothing.
+   */
+  outputQueue: (NetDevice | null)[] = [];
+  outputLen = 0;
+  private txSpare: (NetDevice | null)[] = [];
   pending = false;
   processed = 0;
   dropped = 0;
@@ -993,21 +998,23 @@ export class Softnet {
 
   /** do_softirq(): NET_TX then NET_RX. */
   run(): void {
-    if (this.outputQueue.length > 0) this.netTxAction();
+    if (this.outputLen > 0) this.netTxAction();
     if (this.pollList.length > 0) this.netRxAction();
-    this.pending = this.pollList.length > 0 || this.outputQueue.length > 0;
+    this.pending = this.pollList.length > 0 || this.outputLen > 0;
   }
 
   /** net_tx_action(): runs the qdisc of every scheduled device; the two lists take turns. */
   private netTxAction(): void {
     const devs = this.outputQueue;
+    const n = this.outputLen;
     this.outputQueue = this.txSpare;
-    for (let i = 0; i < devs.length; i++) {
+    this.outputLen = 0;
+    for (let i = 0; i < n; i++) {
       const dev = devs[i]!;
+      devs[i] = null;
       dev.state &= ~QDISC_STATE_SCHED;
       if (dev.qdisc !== null && dev.flags & IFF_UP) qdiscRun(dev, dev.qdisc);
     }
-    devs.length = 0;
     this.txSpare = devs;
   }
 
