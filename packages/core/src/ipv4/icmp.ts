@@ -269,7 +269,7 @@ function icmpReply(
   const apply = icmpv4GlobalAllow(net, ns, type, code);
   if (apply === 0) return;
   const fl = replyFl.reset();
-  fl.daddr = readIpv4(h, nh + 12);
+  fl.daddr = skb.view.getUint32(nh + 12);
   fl.saddr = fibComputeSpecDst(net, skb, rt);
   fl.tos = h[nh + 1]! & 0xfc;
   fl.proto = IPPROTO_ICMP;

@@ -180,7 +180,7 @@ export class PingSocket extends InetSock {
     const h = skb.head;
     const ic = skb.data;
     const nh = skb.networkHeader;
-    out.from = readIpv4(h, nh + 12);
+    out.from = skb.view.getUint32(nh + 12);
     out.ttl = h[nh + 8]!;
     out.id = (h[ic + 4]! << 8) | h[ic + 5]!;
     out.seq = (h[ic + 6]! << 8) | h[ic + 7]!;

@@ -108,7 +108,7 @@ export class UdpSocket extends InetSock {
     const h = skb.head;
     const u = skb.data;
     const from = this.msgFrom;
-    from.addr = readIpv4(h, skb.networkHeader + 12);
+    from.addr = skb.view.getUint32(skb.networkHeader + 12);
     from.port = (h[u]! << 8) | h[u + 1]!;
     this.ns.udpMib[UDP_MIB_INDATAGRAMS]!++;
     this.onMessage!(this, h, u + 8, skb.tail - u - 8, from);
@@ -430,12 +430,11 @@ function udpRcv(skb: SkBuff): void {
     return;
   }
   skb.tail = u + ulen;
+  // The addresses are read where they are used: a socket early demux found needs neither.
   const nh = skb.networkHeader;
-  const saddr = v.getUint32(nh + 12);
-  const daddr = v.getUint32(nh + 16);
   const summed = skb.ipSummed;
   if (v.getUint16(u + 6) !== 0 && summed !== CHECKSUM_UNNECESSARY && summed !== CHECKSUM_PARTIAL) {
-    if (csumFold(csumTcpudpNofold(saddr, daddr, ulen, IPPROTO_UDP, csumPartialView(v, u, ulen, 0))) !== 0) {
+    if (csumFold(csumTcpudpNofold(v.getUint32(nh + 12), v.getUint32(nh + 16), ulen, IPPROTO_UDP, csumPartialView(v, u, ulen, 0))) !== 0) {
       udpRcvDrop(skb, rt, UDP_MIB_CSUMERRORS, "UDP_CSUM");
       return;
     }
@@ -445,12 +444,14 @@ function udpRcv(skb: SkBuff): void {
   const sport = ports >>> 16;
   const dport = ports & 0xffff;
   if (rt.flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
-    udpMcastDeliver(rt.net, skb, saddr, sport, daddr, dport);
+    udpMcastDeliver(rt.net, skb, v.getUint32(nh + 12), sport, v.getUint32(nh + 16), dport);
     return;
   }
   // A socket early demux found (skb.sk) is used directly; a connected one caches the input route.
   const stolen = skb.sk;
-  const sk = stolen instanceof UdpSocket && !stolen.closed ? stolen : udpLookup(rt.net, saddr, sport, daddr, dport, skb.iif);
+  const sk = stolen instanceof UdpSocket && !stolen.closed
+    ? stolen
+    : udpLookup(rt.net, v.getUint32(nh + 12), sport, v.getUint32(nh + 16), dport, skb.iif);
   if (sk === null) {
     udpNoPort(skb, rt);
     return;
