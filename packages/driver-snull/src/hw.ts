@@ -1,7 +1,8 @@
 /**
- * The "hardware" (snull_hw_tx): the frame goes into one of the sender's buffers, its IPv4
- * addresses are rewritten, and it lands in the peer's receive queue. Then a receive interrupt is
- * raised on the peer and a transmit-complete interrupt on the sender.
+ * The "hardware" (snull_hw_tx): the frame leaves in one of the sender's pool packets (in its own
+ * skb, or copied into the packet's buffer), its IPv4 addresses are rewritten, and it lands in the
+ * peer's receive queue. Then a receive interrupt is raised on the peer and a transmit-complete
+ * interrupt on the sender.
  */
 import {
   copyView, csumFold, csumPartialView, netifStopQueue, type NetDevice, type SkBuff,

@@ -7,7 +7,7 @@ import { snullAllocBuf, snullDequeueBuf, snullReleaseBuffer, type SnullPacket } 
 import type { SnullPriv } from "./priv.js";
 
 /**
- * dev_alloc_skb() for a received frame, or null when it fails. vnet's allocator never fails, so
+ * Whether dev_alloc_skb() fails for this received frame. vnet's allocator never fails, so
  * `rx_nomem=N` makes every Nth receive fail to show the rx_dropped path (a frame that travels in
  * its own skb needs no allocation, but counts as one).
  */
