@@ -75,6 +75,7 @@ export function ipWriteHeaderView(
   v: DataView, at: number, tos: number, totLen: number, id: number, fragOff: number, ttl: number, protocol: number,
   saddr: number, daddr: number,
 ): void {
+  // Only the 32 bits of saddr and daddr count: callers may pass them as int32 (addr | 0).
   const w0 = 0x45000000 | ((tos & 0xff) << 16) | (totLen & 0xffff);
   const w1 = ((id & 0xffff) << 16) | (fragOff & 0xffff);
   const w2 = ((ttl & 0xff) << 24) | ((protocol & 0xff) << 16);

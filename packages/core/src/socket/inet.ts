@@ -158,16 +158,22 @@ export class InetSock extends Sock {
    * EACCES for a broadcast without SO_BROADCAST.
    */
   protected routeTo(daddr: number, dport: number, useCache: boolean): Rtable {
-    if (useCache) {
-      const cached = this.dst;
-      if (cached !== null && !cached.dead && cached.genid === cached.fib.genid) {
-        const fl = this.fl;
-        fl.saddr = this.saddr;
-        fl.daddr = daddr;
-        return cached;
-      }
+    return useCache ? this.routeConnected() : this.routeLookup(daddr, dport, false);
+  }
+
+  /**
+   * routeTo for the connected peer (this.daddr, this.dport). The address is read here rather than
+   * passed: one at or above 128.0.0.0 is not a small integer, and would be boxed at every call.
+   */
+  protected routeConnected(): Rtable {
+    const cached = this.dst;
+    if (cached !== null && !cached.dead && cached.genid === cached.fib.genid) {
+      const fl = this.fl;
+      fl.saddr = this.saddr;
+      fl.daddr = this.daddr;
+      return cached;
     }
-    return this.routeLookup(daddr, dport, useCache);
+    return this.routeLookup(this.daddr, this.dport, true);
   }
 
   /** routeTo without a valid cached route: a lookup (kept apart so routeTo stays small). */
@@ -196,16 +202,21 @@ export class InetSock extends Sock {
   }
 
   /**
-   * Builds and sends one datagram: IP header (TTL, TOS, ID, DF as ip_make_skb decides) in
-   * front of `transportLen` bytes written by `fill` at the transport header. Oversized
-   * datagrams go out fragmented unless IP_PMTUDISC_DO/PROBE (EMSGSIZE). Returns ip_local_out's
-   * result.
+   * Builds and sends one datagram on the flow routeTo just routed (its saddr and daddr): IP
+   * header (TTL, TOS, ID, DF as ip_make_skb decides) in front of the `transportLen` bytes at the
+   * transport header. Oversized datagrams go out fragmented unless IP_PMTUDISC_DO/PROBE
+   * (EMSGSIZE). Returns ip_local_out's result.
    */
-  protected ipSend(rt: Rtable, saddr: number, daddr: number, transportLen: number, skb: SkBuff): number {
+  protected ipSend(rt: Rtable, transportLen: number, skb: SkBuff): number {
+    // The addresses as int32: only their bits are used below, and an int32 stays a small integer
+    // across the calls where an address at or above 128.0.0.0 would be boxed.
+    const fl = this.fl;
+    const saddr = fl.saddr | 0;
+    const daddr = fl.daddr | 0;
     const mtu = dstMtu(rt);
     const totLen = 20 + transportLen;
     const pmtu = this.pmtudisc;
-    if (totLen > 0xffff || ((pmtu === IP_PMTUDISC_DO || pmtu === IP_PMTUDISC_PROBE) && totLen > mtu)) this.sendTooBig(totLen, daddr, mtu);
+    if (totLen > 0xffff || ((pmtu === IP_PMTUDISC_DO || pmtu === IP_PMTUDISC_PROBE) && totLen > mtu)) this.sendTooBig(totLen, fl.daddr, mtu);
     let df = 0;
     if (pmtu === IP_PMTUDISC_DO || pmtu === IP_PMTUDISC_PROBE || (totLen <= mtu && pmtu === IP_PMTUDISC_WANT && !rt.mtuLocked)) df = IP_DF;
     let id: number;

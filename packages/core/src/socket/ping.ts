@@ -119,17 +119,10 @@ export class PingSocket extends InetSock {
   sendEcho(daddr: number | null, seq: number, size: number = PING_DEFAULT_DATA, payload: Uint8Array | null = null): number {
     this.checkOpen();
     if (size < 0 || size > 65507 - 8) throw new KernelError(EMSGSIZE);
-    let dst: number;
-    if (daddr === null) {
-      if (!this.connected) throw new KernelError(EDESTADDRREQ);
-      dst = this.daddr;
-    } else {
-      dst = daddr >>> 0;
-    }
+    if (daddr === null && !this.connected) throw new KernelError(EDESTADDRREQ);
     if (this.num === 0 && !pingGetPort(this, 0)) throw new KernelError(EAGAIN);
     this.throwPendingError();
-    const rt = this.routeTo(dst, 0, daddr === null);
-    const saddr = this.fl.saddr;
+    const rt = daddr === null ? this.routeConnected() : this.routeTo(daddr >>> 0, 0, false);
     const len = 8 + size;
     const skb = this.allocTx(len);
     const h = skb.head;
@@ -167,7 +160,7 @@ export class PingSocket extends InetSock {
     const ns = this.ns;
     ns.icmpMsgMib[0x100 + ICMP_ECHO]!++;
     ns.icmpMib[ICMP_MIB_OUTMSGS]!++;
-    this.ipSend(rt, saddr, dst, len, skb);
+    this.ipSend(rt, len, skb);
     return size;
   }
 

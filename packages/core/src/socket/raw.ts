@@ -90,7 +90,7 @@ export class RawSocket extends InetSock {
     if (!this.hdrincl) {
       const skb = this.allocTx(data.length);
       skb.head.set(data, skb.transportHeader);
-      this.ipSend(rt, saddr, daddr, data.length, skb);
+      this.ipSend(rt, data.length, skb);
       return data.length;
     }
     if (data.length < 20) throw new KernelError(EINVAL);

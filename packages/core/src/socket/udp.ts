@@ -179,15 +179,18 @@ export class UdpSocket extends InetSock {
   send(data: Uint8Array, off = 0, len: number = data.length - off): number {
     this.checkOpen();
     if (!this.connected) throw new KernelError(EDESTADDRREQ);
-    return this.sendmsg(data, off, len, this.daddr, this.dport, true);
+    return this.sendmsg(data, off, len, 0, 0, true);
   }
 
-  private sendmsg(data: Uint8Array, off: number, len: number, daddr: number, dport: number, connected: boolean): number {
+  /** udp_sendmsg(): to (addr, port), or to the connected peer. */
+  private sendmsg(data: Uint8Array, off: number, len: number, addr: number, port: number, connected: boolean): number {
     if (len > UDP_MAX_PAYLOAD || len < 0) throw new KernelError(EMSGSIZE);
     this.autobind();
     this.throwPendingError();
-    const rt = this.routeTo(daddr, dport, connected);
+    const rt = connected ? this.routeConnected() : this.routeTo(addr, port, false);
+    const dport = connected ? this.dport : port;
     const saddr = this.fl.saddr;
+    const daddr = this.fl.daddr;
     const ulen = 8 + len;
     const skb = this.allocTx(ulen);
     const u = skb.transportHeader;
@@ -210,7 +213,7 @@ export class UdpSocket extends InetSock {
       v.setUint32(u + 4, ulen << 16);
       udpSoftwareChecksum(skb, u, ulen, saddr, daddr);
     }
-    const ret = this.ipSend(rt, saddr, daddr, ulen, skb);
+    const ret = this.ipSend(rt, ulen, skb);
     const mib = this.ns.udpMib;
     if (ret === -ENOBUFS && !this.recverr) mib[UDP_MIB_SNDBUFERRORS]!++;
     else mib[UDP_MIB_OUTDATAGRAMS]!++;
