@@ -194,6 +194,17 @@ export const VIEW_COPY_MAX = 128;
  * operations of 32-bit moves.
  */
 export function copyView(dst: Uint8Array, dv: DataView, dstOff: number, src: Uint8Array, sv: DataView, srcOff: number, len: number): void {
+  if (len > VIEW_COPY_MAX || (len & 7) !== 0) {
+    copyViewRest(dst, dv, dstOff, src, sv, srcOff, len);
+    return;
+  }
+  // Whole words (a 64-byte payload, a 16-byte cached link header): this loop is all, and it is
+  // small enough for the JIT to inline into the data path.
+  for (let i = 0; i < len; i += 8) dv.setFloat64(dstOff + i, sv.getFloat64(srcOff + i, true), true);
+}
+
+/** copyView for long copies (one set()) and for lengths that are not whole words. */
+function copyViewRest(dst: Uint8Array, dv: DataView, dstOff: number, src: Uint8Array, sv: DataView, srcOff: number, len: number): void {
   if (len > VIEW_COPY_MAX) {
     copyLong(dst, dstOff, src, srcOff, len);
     return;
