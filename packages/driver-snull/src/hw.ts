@@ -4,12 +4,10 @@
  * peer's receive queue. Then a receive interrupt is raised on the peer and a transmit-complete
  * interrupt on the sender.
  */
-import {
-  copyView, csumFold, csumPartialView, netifStopQueue, type NetDevice, type SkBuff,
-} from "@vnet/core";
+import { copyView, csumFold, csumPartialView, ipFastCsum20, netifStopQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_ZLEN, IPV4_HLEN, IPV4_OFF, SNULL_RX_INTR, SNULL_TX_INTR } from "./constants.js";
 import { snullRaise } from "./interrupt.js";
-import { SNULL_BUF_START, snullEnqueueBuf, type SnullPacket } from "./pool.js";
+import { snullEnqueueBuf, type SnullPacket } from "./pool.js";
 import type { SnullPriv } from "./priv.js";
 
 /**
@@ -23,22 +21,13 @@ import type { SnullPriv } from "./priv.js";
 export function snullFlipIpv4(v: DataView, off: number, len: number): void {
   const ih = off + IPV4_OFF;
   // The third octet of an address is bit 8 of its 32-bit word.
-  const saddr = v.getUint32(ih + 12) ^ 0x100;
-  const daddr = v.getUint32(ih + 16) ^ 0x100;
-  v.setUint32(ih + 12, saddr);
-  v.setUint32(ih + 16, daddr);
-  const w0 = v.getUint32(ih);
-  let hlen = (w0 >>> 22) & 0x3c;
-  if (hlen <= IPV4_HLEN) {
-    // The usual header: its five words summed here, the checksum field counted as zero.
-    const w1 = v.getUint32(ih + 4);
-    const w2 = v.getUint32(ih + 8) >>> 16;
-    v.setUint16(ih + 10, csumFold((w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + w2 + (saddr >>> 16) + (saddr & 0xffff) + (daddr >>> 16) + (daddr & 0xffff)));
-    return;
-  }
+  v.setUint32(ih + 12, v.getUint32(ih + 12) ^ 0x100); // saddr
+  v.setUint32(ih + 16, v.getUint32(ih + 16) ^ 0x100); // daddr
+  let hlen = (v.getUint8(ih) & 0x0f) << 2;
+  if (hlen < IPV4_HLEN) hlen = IPV4_HLEN;
   if (IPV4_OFF + hlen > len) hlen = len - IPV4_OFF;
   v.setUint16(ih + 10, 0);
-  v.setUint16(ih + 10, csumFold(csumPartialView(v, ih, hlen)));
+  v.setUint16(ih + 10, hlen === IPV4_HLEN ? ipFastCsum20(v, ih) : csumFold(csumPartialView(v, ih, hlen)));
 }
 
 /**
@@ -58,10 +47,7 @@ export function snullHwTx(priv: SnullPriv, skb: SkBuff, pkt: SnullPacket, dest: 
     priv.txRing.push(len, null);
   } else {
     buf = pkt.skb;
-    // Where a fresh buffer starts.
-    buf.data = SNULL_BUF_START;
-    buf.tail = SNULL_BUF_START;
-    copyView(buf.head, buf.view, SNULL_BUF_START, skb.head, skb.view, skb.data, len);
+    copyView(buf.head, buf.view, buf.data, skb.head, skb.view, skb.data, len);
     priv.txRing.push(len, skb);
   }
   const at = buf.data;

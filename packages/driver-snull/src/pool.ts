@@ -2,7 +2,7 @@
  * The packet pool: each device owns pool_size buffers. A transmitted frame travels in one of the
  * sender's buffers to the receiver's queue and goes back to the sender's pool once received.
  */
-import { NET_SKB_PAD, kfreeSkb, netdevAllocSkb, netifQueueStopped, netifStopQueue, netifWakeQueue, type NetDevice, type SkBuff } from "@vnet/core";
+import { kfreeSkb, netdevAllocSkb, netifQueueStopped, netifStopQueue, netifWakeQueue, type NetDevice, type SkBuff } from "@vnet/core";
 import { ETH_FRAME_LEN, NET_IP_ALIGN } from "./constants.js";
 import type { SnullPriv } from "./priv.js";
 
@@ -38,9 +38,6 @@ export function snullAllocBuf(dev: NetDevice | null): SkBuff {
   skb.reserve(NET_IP_ALIGN);
   return skb;
 }
-
-/** Where the frame starts in a buffer from snullAllocBuf (netdev_alloc_skb's pad, then the align). */
-export const SNULL_BUF_START: number = NET_SKB_PAD + NET_IP_ALIGN;
 
 /** snull_setup_pool(). */
 export function snullSetupPool(priv: SnullPriv, size: number): void {
