@@ -12,7 +12,8 @@ import { SockAddrIn } from "../socket/sock.js";
 import { udpSocket } from "../socket/udp.js";
 import { packetSocket } from "../socket/packet.js";
 import { arpGet, arpStats, procNetArp } from "../neigh/arp.js";
-import { NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_PROBE, NUD_REACHABLE, NUD_STALE, type Neighbour } from "../neigh/neighbour.js";
+import { neighOutput, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_PROBE, NUD_REACHABLE, NUD_STALE, type Neighbour } from "../neigh/neighbour.js";
+import { allocSkb } from "../netdevice/skbuff.js";
 import { neighDump } from "../neigh/api.js";
 import { inDevArpParms, inDevGet } from "./devinet.js";
 import { ipv4Net, IPSTATS_MIB_INDELIVERS, IPSTATS_MIB_INRECEIVES, UDP_MIB_INDATAGRAMS, UDP_MIB_OUTDATAGRAMS } from "./netns.js";
@@ -127,6 +128,36 @@ describe("two namespaces over a pair", () => {
     ub.send(new Uint8Array([3]));
     k.runFor(1);
     expect(ua.recv()!.data[0]).toBe(3);
+  });
+
+  it("puts the cached link header on in 16-byte units, and moves a packet with less headroom", () => {
+    const { k, a, b, ea, eb } = topo();
+    const ua = udpSocket(a, ROOT_CRED);
+    ua.sendto(new Uint8Array([1, 2, 3]), ip("10.0.0.2"), 7000);
+    k.runFor(1);
+    const n = neigh(a, ea, "10.0.0.2")!;
+    expect(n.nudState).toBe(NUD_REACHABLE);
+    // hh_cache: 16 bytes, the Ethernet header in the last 14.
+    const hh = n.hh!;
+    expect(hh.length).toBe(16);
+    expect(n.hhLen).toBe(14);
+    expect([...hh.subarray(2, 8)]).toEqual([...eb.devAddr.subarray(0, 6)]);
+    expect([...hh.subarray(8, 14)]).toEqual([...ea.devAddr.subarray(0, 6)]);
+    expect([...hh.subarray(14)]).toEqual([0x08, 0x00]);
+    const cap = packetSocket(b, ROOT_CRED, { dev: "eth0" });
+    // Built by hand with 15 bytes of headroom: one short of the cached header's unit.
+    const payload = [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    const skb = allocSkb(64);
+    skb.reserve(15);
+    skb.head.set(payload, skb.data);
+    skb.put(payload.length);
+    skb.dev = ea;
+    expect(neighOutput(n, skb)).toBe(0);
+    k.runFor(1);
+    const f = cap.recv()!;
+    expect(f.len).toBe(34);
+    expect([...f.data.subarray(0, 14)]).toEqual([...hh.subarray(2)]);
+    expect([...f.data.subarray(14, 34)]).toEqual(payload);
   });
 
   it("walks REACHABLE -> STALE -> DELAY -> PROBE -> REACHABLE in virtual time", () => {

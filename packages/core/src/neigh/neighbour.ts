@@ -19,6 +19,9 @@ export const NUD_PROBE = 0x10;
 export const NUD_FAILED = 0x20;
 export const NUD_NOARP = 0x40;
 export const NUD_PERMANENT = 0x80;
+/** hh_cache buffers come in units of this many bytes (HH_DATA_MOD). */
+const HH_DATA_MOD = 16;
+
 export const NUD_IN_TIMER: number = NUD_INCOMPLETE | NUD_REACHABLE | NUD_DELAY | NUD_PROBE;
 export const NUD_VALID: number = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY;
 export const NUD_CONNECTED: number = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE;
@@ -137,7 +140,7 @@ export class Neighbour {
   parms: NeighParms;
   readonly timer: Timer<Neighbour>;
   readonly arpQueue: SkbQueue = new SkbQueue();
-  /** The cached link-level header (hh_cache), valid while hhLen > 0. */
+  /** The cached link-level header (hh_cache), valid while hhLen > 0: its last hhLen bytes. */
   hh: Uint8Array | null = null;
   /** A DataView of hh, for copying it in words. */
   hhView: DataView | null = null;
@@ -329,8 +332,11 @@ function neighHhInit(n: Neighbour): void {
   skb.reserve(64);
   const len = devHardHeader(skb, dev, n.tbl.ops.protocol, n.ha, null, 0);
   if (len > 0) {
-    const hh = n.hh !== null && n.hh.length === len ? n.hh : new Uint8Array(len);
-    hh.set(skb.head.subarray(skb.data, skb.data + len));
+    // hh_data: the header at the end of a buffer of whole 16-byte units (HH_DATA_ALIGN), so that
+    // output copies whole words, as neigh_hh_output does, ending where the frame starts.
+    const alen = (len + HH_DATA_MOD - 1) & ~(HH_DATA_MOD - 1);
+    const hh = n.hh !== null && n.hh.length === alen ? n.hh : new Uint8Array(alen);
+    hh.set(skb.head.subarray(skb.data, skb.data + len), alen - len);
     if (hh !== n.hh) n.hhView = new DataView(hh.buffer, hh.byteOffset, hh.byteLength);
     n.hh = hh;
     n.hhLen = len;
@@ -543,10 +549,12 @@ export function neighEventSend(n: Neighbour, skb: SkBuff | null): number {
  */
 export function neighOutput(n: Neighbour, skb: SkBuff): number {
   if (n.nudState & NUD_CONNECTED && n.hhLen !== 0) {
-    const hhLen = n.hhLen;
-    if (skb.data < hhLen) return neighOutputRealloc(n, skb);
-    skb.data -= hhLen;
-    copyView(skb.head, skb.view, skb.data, n.hh!, n.hhView!, 0, hhLen);
+    // neigh_hh_output: the whole aligned buffer, its spare bytes landing in the headroom.
+    const hh = n.hh!;
+    const alen = hh.length;
+    if (skb.data < alen) return neighOutputRealloc(n, skb);
+    copyView(skb.head, skb.view, skb.data - alen, hh, n.hhView!, 0, alen);
+    skb.data -= n.hhLen;
     return devQueueXmit(skb);
   }
   if (n.output === NEIGH_OUTPUT_DIRECT) return devQueueXmit(skb);
@@ -555,7 +563,7 @@ export function neighOutput(n: Neighbour, skb: SkBuff): number {
 
 /** Not enough headroom for the cached link header (skb_realloc_headroom), then the same. */
 function neighOutputRealloc(n: Neighbour, skb: SkBuff): number {
-  const moved = skbGrowHeadroom(skb, n.hhLen);
+  const moved = skbGrowHeadroom(skb, n.hh!.length);
   if (moved === null) return -ENOBUFS;
   return neighOutput(n, moved);
 }
