@@ -29,32 +29,30 @@ export function csumPartial(buf: Uint8Array, off: number, len: number, sum: numb
  * allocates nothing and reads a quarter as often as the byte loop.
  */
 export function csumPartialView(v: DataView, off: number, len: number, sum: number = 0): number {
+  // The 16-bit halves of each word are added, not the words: the total stays a small integer
+  // (below 2^31 up to 64 KiB, the largest IPv4 datagram), and it is exact beyond that too.
   let a = 0;
-  let b = 0;
   let i = off;
-  // Two accumulators of 32-bit words: exact below 2^53, so for any buffer up to 2^20 words each.
   const end8 = off + (len & ~7);
   for (; i < end8; i += 8) {
-    a += v.getUint32(i);
-    b += v.getUint32(i + 4);
+    const x = v.getUint32(i);
+    const y = v.getUint32(i + 4);
+    a += (x >>> 16) + (x & 0xffff) + (y >>> 16) + (y & 0xffff);
   }
   let r = len & 7;
   if (r >= 4) {
-    a += v.getUint32(i);
+    const x = v.getUint32(i);
+    a += (x >>> 16) + (x & 0xffff);
     i += 4;
     r -= 4;
   }
   if (r >= 2) {
-    b += v.getUint16(i);
+    a += v.getUint16(i);
     i += 2;
     r -= 2;
   }
-  if (r !== 0) a += v.getUint8(i) * 256;
-  // Words of 32 bits overflow 32 bits after two: fold the total once (x = hi * 2^16 + lo, and
-  // 2^16 is 1 in ones'-complement arithmetic), so that csumFold takes its integer path.
-  const x = a + b;
-  const hi = Math.floor(x / 0x10000);
-  return sum + hi + (x - hi * 0x10000);
+  if (r !== 0) a += v.getUint8(i) << 8;
+  return sum + a;
 }
 
 /** The checksum of a 20-byte IPv4 header without options at `off` (ip_fast_csum for ihl 5): 0 when valid. */
