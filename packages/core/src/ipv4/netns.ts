@@ -215,9 +215,11 @@ export class NetnsIpv4 {
   }
 }
 
-export const IPV4_NET_KEY: NetGenericKey<NetnsIpv4> = new NetGenericKey<NetnsIpv4>("ipv4", (net) => new NetnsIpv4(net));
+/** The namespace's IPv4 state through net_generic: the same object as `net.ipv4`. */
+export const IPV4_NET_KEY: NetGenericKey<NetnsIpv4> = new NetGenericKey<NetnsIpv4>("ipv4", (net) => (net.ipv4 = new NetnsIpv4(net)));
 
-/** The namespace's IPv4 state. */
+/** The namespace's IPv4 state (net->ipv4), created on first use. */
 export function ipv4Net(net: Net): NetnsIpv4 {
-  return net.gen(IPV4_NET_KEY);
+  const ns = net.ipv4;
+  return ns !== null ? ns : net.gen(IPV4_NET_KEY);
 }

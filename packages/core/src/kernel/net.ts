@@ -1,5 +1,6 @@
 import type { Kernel } from "./kernel.js";
 import type { NetDevice } from "../netdevice/netdevice.js";
+import type { NetnsIpv4 } from "../ipv4/netns.js";
 
 /** A key for per-namespace state owned by a subsystem (net_generic). */
 export class NetGenericKey<T> {
@@ -27,6 +28,11 @@ export class Net {
   /** The loopback device, set when the namespace is created. */
   loopback!: NetDevice;
   dying = false;
+  /**
+   * The IPv4 state, embedded as struct net embeds netns_ipv4 rather than reached through
+   * net_generic: the data path reads it on every packet. Set on first use by ipv4Net().
+   */
+  ipv4: NetnsIpv4 | null = null;
   private ifindexNext = 1;
   private readonly generic: unknown[] = [];
 
