@@ -22,16 +22,14 @@
 //   no receive side at all, so the relay's own cost shows undiluted.
 // The process exits 1 if a frame or datagram is lost.
 import {
-  IFF_NO_QUEUE, Kernel, NET_SKB_PAD, NETDEV_TX_OK, ROOT_CRED, SockAddrIn, allocNetdev, allocSkb, devGetStats, devOpen,
-  devQueueXmit, etherSetup, ipAddrAdd, ipRouteAdd, kfreeSkb, registerNetdev, rtnlNewlink, udpSocket, type NetDevice,
-  type NetDeviceOps, type PacketType, type UdpSocket,
+  IFF_NO_QUEUE, Kernel, NETDEV_TX_OK, ROOT_CRED, SockAddrIn, allocNetdev, devGetStats, devOpen, devQueueXmit, etherSetup,
+  ipAddrAdd, ipRouteAdd, kfreeSkb, registerNetdev, rtnlNewlink, udpSocket, type NetDevice, type NetDeviceOps, type UdpSocket,
 } from "@vnet/core";
 import { etun } from "@vnet/driver-etun";
 import insane, { insanelySet } from "@vnet/driver-insane";
+import { benchFrame, countFrames, xmitFrame } from "../frames.js";
 import { emit, opsPerSec } from "../lib.js";
 
-const ETH_P_BENCH = 0x88b5;
-const FRAME_LEN = 64;
 // Below netdev_max_backlog (1000), so no frame is dropped at netif_rx.
 const BURST = 256;
 const ROUNDS = 21;
@@ -97,43 +95,21 @@ registerNetdev(hop);
 devOpen(hop);
 k.run();
 
-let received = 0;
-const handler: PacketType = {
-  type: ETH_P_BENCH,
-  func(skb) {
-    received++;
-    kfreeSkb(skb);
-  },
-};
-k.addPack(handler);
-
+const counter = countFrames(k);
 // One frame's bytes, copied into each pooled buffer: destination veth1, source veth0 (insane's too).
-const frame = new Uint8Array(FRAME_LEN);
-frame.set(veth1.devAddr.subarray(0, 6), 0);
-frame.set(veth0.devAddr.subarray(0, 6), 6);
-frame[12] = ETH_P_BENCH >> 8;
-frame[13] = ETH_P_BENCH & 0xff;
-
-/** Queues one frame on `through`. */
-function xmit(through: NetDevice): number {
-  const skb = allocSkb(FRAME_LEN + NET_SKB_PAD);
-  skb.reserve(NET_SKB_PAD);
-  skb.head.set(frame, skb.put(FRAME_LEN));
-  skb.dev = through;
-  return devQueueXmit(skb);
-}
+const frame = benchFrame(veth1, veth0);
 
 let sent = 0;
 function burst(through: NetDevice): number {
-  for (let i = 0; i < BURST; i++) xmit(through);
+  for (let i = 0; i < BURST; i++) xmitFrame(frame, through);
   sent += BURST;
   k.run();
-  return received;
+  return counter.received;
 }
 
 const onEtun = rounds([() => burst(veth0), () => burst(dev), () => burst(hop)], 16, BURST);
-if (received !== sent || devGetStats(dev).txDropped !== 0) {
-  process.stderr.write(`insane: sent ${sent} frames, received ${received}\n`);
+if (counter.received !== sent || devGetStats(dev).txDropped !== 0) {
+  process.stderr.write(`insane: sent ${sent} frames, received ${counter.received}\n`);
   process.exit(1);
 }
 emit("insane.etun_alone", onEtun.rates[0]!, "frames/cpu-s");
@@ -215,7 +191,7 @@ devOpen(eth0);
 insanelySet(k.initNet, ROOT_CRED, "insane", { slave: "eth0", mode: "pass" });
 k.run();
 const relayedBefore = devGetStats(dev).txPackets;
-const onSlave = rounds([() => xmit(eth0), () => xmit(dev)], 1000, 1);
+const onSlave = rounds([() => xmitFrame(frame, eth0), () => xmitFrame(frame, dev)], 1000, 1);
 if (devGetStats(dev).txPackets === relayedBefore || devGetStats(dev).txDropped !== 0) {
   process.stderr.write("insane: frames did not reach the trivial slave\n");
   process.exit(1);
