@@ -12,6 +12,7 @@ import {
 import { INADDR_LOOPBACK, inetMakeMask, ipv4IsLoopback } from "../wire/addr.js";
 import type { NetdevNotifierInfo } from "../netdevice/dev.js";
 import { inetAddrHash, ipv4Net, type NetnsIpv4 } from "./netns.js";
+import type { InputRoutes } from "./route.js";
 import { NeighParms } from "../neigh/neighbour.js";
 import { arpGet, arpIfdown, arpSendGratuitous } from "../neigh/arp.js";
 
@@ -169,10 +170,8 @@ export class InDevice {
   dead = false;
   /** Multicast groups joined (ip_mc_list): 224.0.0.1 while up. Replaced, never mutated. */
   mcList: readonly number[] = NO_GROUPS;
-  /** Cached input dst for limited broadcasts received here. */
-  brdRt: unknown = null;
-  /** Cached input dst for multicast received here. */
-  mcRt: unknown = null;
+  /** Input dsts kept for packets received here (route.ts), made on first use. */
+  routes: InputRoutes | null = null;
 
   constructor(dev: NetDevice) {
     this.dev = dev;

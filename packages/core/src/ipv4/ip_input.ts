@@ -18,7 +18,7 @@ import {
   type NetnsIpv4,
 } from "./netns.js";
 import {
-  DST_INPUT_ERROR, DST_INPUT_FORWARD, DST_INPUT_LOCAL, ipRouteInput, Rtable, RTCF_LOCAL,
+  DST_INPUT_ERROR, DST_INPUT_FORWARD, DST_INPUT_LOCAL, ipRouteInputCached, Rtable, RTCF_LOCAL,
 } from "./route.js";
 import { RTN_BROADCAST, RTN_MULTICAST } from "../route/fib.js";
 import {
@@ -108,7 +108,7 @@ function ipRcvFinish(skb: SkBuff, dev: NetDevice, ihl: number, ns: NetnsIpv4): v
   }
   if (!(rt instanceof Rtable && rt.net === net && rt.input !== 0)) {
     skb.dst = null;
-    const err = ipRouteInput(skb, readIpv4(h, nh + 16), readIpv4(h, nh + 12), h[nh + 1]!, dev);
+    const err = ipRouteInputCached(skb, readIpv4(h, nh + 16), readIpv4(h, nh + 12), h[nh + 1]!, dev);
     if (err !== 0) {
       dropSkb(skb, err === -18 ? "IP_RPFILTER" : "IP_INADDRERRORS");
       return;

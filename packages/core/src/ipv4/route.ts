@@ -64,6 +64,8 @@ export class Rtable implements DstEntry {
   isInput = false;
   /** The fib_info or cache slot it came from is gone. */
   dead = false;
+  /** Kept on a FIB next hop (nh_rth_input / nh_pcpu_rth_output), shared by every flow through it. */
+  nhCached = false;
   /** One-entry neighbour cache for the output path. */
   neigh: Neighbour | null = null;
   readonly net: Net;
@@ -221,6 +223,7 @@ function localInputNew(net: Net, skb: SkBuff, dev: NetDevice, res: FibResult, nh
   if (doCache && nh !== null) {
     if (nh.rthInput !== null) nh.rthInput.dead = true;
     nh.rthInput = rt;
+    rt.nhCached = true;
   }
   rtStat(net, RT_STAT_IN_SLOW_TOT);
   skb.dst = rt;
@@ -252,6 +255,7 @@ function mkrouteInput(net: Net, skb: SkBuff, res: FibResult, idev: InDevice, dad
   rtSetNexthop(rt, fi);
   if (nh.rthInput !== null) nh.rthInput.dead = true;
   nh.rthInput = rt;
+  rt.nhCached = true;
   rtStat(net, RT_STAT_IN_SLOW_TOT);
   skb.dst = rt;
   return 0;
@@ -281,6 +285,63 @@ export function ipRouteInput(skb: SkBuff, daddr: number, saddr: number, tos: num
   return routeInputSlow(net, skb, daddr, saddr, tos, dev, idev);
 }
 
+/**
+ * The input dsts an in_device keeps: one per device for limited broadcasts and for multicast,
+ * and the route of the last unicast flow ip_rcv_finish routed here (ipRouteInputCached).
+ */
+export class InputRoutes {
+  brd: Rtable | null = null;
+  mc: Rtable | null = null;
+  /** The last flow's dst, and the header fields and mark it was routed with (int32). */
+  last: Rtable | null = null;
+  lastDaddr = 0;
+  lastSaddr = 0;
+  lastTos = 0;
+  lastMark = 0;
+}
+
+function inputRoutes(idev: InDevice): InputRoutes {
+  return idev.routes ?? (idev.routes = new InputRoutes());
+}
+
+/**
+ * ipRouteInput for ip_rcv_finish, behind a one-entry cache on the input device, as the routing
+ * cache of Linux up to 3.5 and the list-receive route hint (ip_route_use_hint) do: a packet of
+ * the same flow as the last one (daddr, saddr, tos, mark) reuses its dst while that dst is
+ * current. Every change route input depends on (routes, rules, addresses, conf entries, device
+ * state) flushes the FIB generation (rt_cache_flush), which rt_cache_valid() checks. Only dsts
+ * shared through a FIB next hop are kept (local delivery and unicast forwarding): routing such
+ * a packet again would have found the same dst and touched no counter.
+ */
+export function ipRouteInputCached(skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice): number {
+  const routes = (dev.ipPtr as InDevice | null)?.routes;
+  if (routes != null) {
+    const last = routes.last;
+    if (
+      last !== null && routes.lastDaddr === (daddr | 0) && routes.lastSaddr === (saddr | 0) && routes.lastTos === tos &&
+      routes.lastMark === skb.mark && rtCacheValid(last)
+    ) {
+      skb.dst = last;
+      return 0;
+    }
+  }
+  const err = ipRouteInput(skb, daddr, saddr, tos, dev);
+  if (err === 0) rememberInput(skb, daddr, saddr, tos, dev);
+  return err;
+}
+
+function rememberInput(skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice): void {
+  const rt = skb.dst as Rtable;
+  const idev = inDevGet(dev);
+  if (idev === null || !rt.nhCached || (rt.type !== RTN_LOCAL && rt.type !== RTN_UNICAST)) return;
+  const routes = inputRoutes(idev);
+  routes.last = rt;
+  routes.lastDaddr = daddr | 0;
+  routes.lastSaddr = saddr | 0;
+  routes.lastTos = tos;
+  routes.lastMark = skb.mark;
+}
+
 function routeInputMc(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: number, dev: NetDevice, idev: InDevice): number {
   const our = idev.mcList.includes(daddr);
   if (!our) {
@@ -298,13 +359,14 @@ function routeInputMc(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: 
     if (!quiet) ipv4Net(net).vnetMib[VNET_MIB_IN_MCAST_NOT_JOINED]!++;
     return -EINVAL;
   }
-  let mrt = idev.mcRt as Rtable | null;
+  const routes = inputRoutes(idev);
+  let mrt = routes.mc;
   if (!rtCacheValid(mrt)) {
     mrt = new Rtable(net, net.loopback, RTN_MULTICAST, RTCF_MULTICAST | RTCF_LOCAL);
     mrt.isInput = true;
     mrt.iif = dev.ifindex;
     mrt.input = DST_INPUT_LOCAL;
-    idev.mcRt = mrt;
+    routes.mc = mrt;
   }
   rtStat(net, RT_STAT_IN_SLOW_MC);
   skb.dst = mrt;
@@ -388,13 +450,14 @@ function brdInput(net: Net, skb: SkBuff, daddr: number, saddr: number, tos: numb
     return localInput(net, skb, dev, idev, res, RTCF_BROADCAST, 0, !ipv4Net(net).devconfAll[IPV4_DEVCONF_BC_FORWARDING]);
   }
   // Limited broadcast: no FIB entry; one dst per device.
-  let rt = idev.brdRt as Rtable | null;
+  const routes = inputRoutes(idev);
+  let rt = routes.brd;
   if (!rtCacheValid(rt)) {
     rt = new Rtable(net, net.loopback, RTN_BROADCAST, RTCF_BROADCAST | RTCF_LOCAL);
     rt.isInput = true;
     rt.iif = dev.ifindex;
     rt.input = DST_INPUT_LOCAL;
-    idev.brdRt = rt;
+    routes.brd = rt;
     rtStat(net, RT_STAT_IN_SLOW_TOT);
   }
   skb.dst = rt;
@@ -589,6 +652,7 @@ function mkrouteOutputNew(net: Net, fi: FibInfo | null, origOif: number, devOut:
     const nh = fi!.nh;
     if (nh.rthOutput !== null) nh.rthOutput.dead = true;
     nh.rthOutput = rt;
+    rt.nhCached = true;
   }
   return rt;
 }
