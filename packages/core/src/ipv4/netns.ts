@@ -4,6 +4,7 @@ import type { Net } from "../kernel/net.js";
 import { NetGenericKey } from "../kernel/net.js";
 import { fibGet } from "../route/fib.js";
 import { devconfAllDefaults, devconfDefaultDefaults, type InIfaddr } from "./devinet.js";
+import type { OutputRoute } from "./route.js";
 
 /** Ip: and IpExt: counters (enum IPSTATS_MIB_*), in /proc/net/snmp then /proc/net/netstat order. */
 export const IPSTATS_MIB_INRECEIVES = 0;
@@ -189,6 +190,8 @@ export class NetnsIpv4 {
   icmpGlobalStamp = 0;
   /** inet_peer rate-limit state, by peer address. */
   readonly peers: Map<number, InetPeer> = new Map();
+  /** The output route of the last flow ipRouteOutputFlow resolved here (route.ts), made on first use. */
+  lastOutput: OutputRoute | null = null;
 
   constructor(net: Net) {
     this.net = net;

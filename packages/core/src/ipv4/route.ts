@@ -18,7 +18,7 @@ import {
   IPV4_DEVCONF_SEND_REDIRECTS, IPV4_DEVCONF_SHARED_MEDIA, inetIfaMatch, type InDevice,
 } from "./devinet.js";
 import {
-  ipv4Net, LINUX_MIB_IPRPFILTER, RT_STAT_IN_BRD, RT_STAT_IN_MARTIAN_DST, RT_STAT_IN_MARTIAN_SRC, RT_STAT_IN_NO_ROUTE,
+  ipv4Net, type NetnsIpv4, LINUX_MIB_IPRPFILTER, RT_STAT_IN_BRD, RT_STAT_IN_MARTIAN_DST, RT_STAT_IN_MARTIAN_SRC, RT_STAT_IN_NO_ROUTE,
   RT_STAT_IN_SLOW_MC, RT_STAT_IN_SLOW_TOT, RT_STAT_OUT_SLOW_MC, RT_STAT_OUT_SLOW_TOT, VNET_MIB_IN_MCAST_NOT_JOINED,
   VNET_MIB_IN_NO_INDEV,
 } from "./netns.js";
@@ -530,17 +530,73 @@ export function arpRouteType(skb: SkBuff, tip: number, sip: number, dev: NetDevi
 const outRes = new FibResult();
 
 /**
+ * The output route of the last flow a namespace routed without rules, keyed by what routing
+ * reads of the flow then, with what it filled in (the source address and the output device).
+ */
+export class OutputRoute {
+  rt: Rtable | null = null;
+  daddr = 0;
+  saddr = 0;
+  oif = 0;
+  tos = 0;
+  scope = 0;
+  proto = 0;
+  outSaddr = 0;
+  outOif = 0;
+}
+
+/**
  * ip_route_output_key_hash_rcu(): routes a locally generated flow, filling fl.saddr when it is 0
  * and fl.oif. Returns the dst, or a negative errno (-ENETUNREACH, -EINVAL, -ENODEV,
  * -EHOSTUNREACH, -EACCES for prohibit). `res`, when given, receives the FIB result.
+ *
+ * Without `res`, the flow the namespace routed last is answered again while its dst is current
+ * (the input side's ipRouteInputCached explains the generation that decides it): only dsts
+ * shared through a FIB next hop, resolved without rules and without ip_nonlocal_bind, so that
+ * routing again would give the same dst and source and touch no counter.
  */
 export function ipRouteOutputFlow(net: Net, fl: Flowi4, res: FibResult | null = null): Rtable | number {
-  const r = res ?? outRes;
-  r.reset();
-  if (res === null) r.wantPrefix = false;
+  if (res !== null) {
+    res.reset();
+    return routeOutput(net, fl, res);
+  }
+  const ns = ipv4Net(net);
+  const last = ns.lastOutput;
+  if (last !== null) {
+    const rt = last.rt;
+    if (
+      rt !== null && last.daddr === (fl.daddr | 0) && last.saddr === (fl.saddr | 0) && last.oif === fl.oif && last.tos === fl.tos &&
+      last.scope === fl.scope && last.proto === fl.proto && rtCacheValid(rt)
+    ) {
+      fl.saddr = last.outSaddr;
+      fl.oif = last.outOif;
+      return rt;
+    }
+  }
+  return routeOutputRemember(net, ns, fl);
+}
+
+function routeOutputRemember(net: Net, ns: NetnsIpv4, fl: Flowi4): Rtable | number {
+  const daddr = fl.daddr | 0;
+  const saddr = fl.saddr | 0;
+  const oif = fl.oif;
+  const r = outRes.reset();
+  r.wantPrefix = false;
   const ret = routeOutput(net, fl, r);
   // The scratch result lets go of what it pointed to.
-  if (res === null) r.reset();
+  r.reset();
+  if (typeof ret === "number" || !ret.nhCached || (ret.type !== RTN_UNICAST && ret.type !== RTN_LOCAL)) return ret;
+  if (ret.fib.rules !== null || ns.ipNonlocalBind !== 0 || (fl.daddr | 0) !== daddr) return ret;
+  const last = ns.lastOutput ?? (ns.lastOutput = new OutputRoute());
+  last.rt = ret;
+  last.daddr = daddr;
+  last.saddr = saddr;
+  last.oif = oif;
+  last.tos = fl.tos;
+  last.scope = fl.scope;
+  last.proto = fl.proto;
+  last.outSaddr = fl.saddr;
+  last.outOif = fl.oif;
   return ret;
 }
 

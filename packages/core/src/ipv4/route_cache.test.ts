@@ -1,5 +1,6 @@
-// The input route a device keeps for the last flow it routed (ipRouteInputCached): every change
-// route input depends on must reach the next packet of a flow already routed.
+// The routes kept for the last flow routed (ipRouteInputCached on a device, ipRouteOutputFlow in
+// a namespace): every change routing depends on must reach the next packet of a flow already
+// routed.
 import { describe, expect, it } from "vitest";
 import { Kernel } from "../kernel/kernel.js";
 import { ROOT_CRED } from "../kernel/cred.js";
@@ -7,7 +8,11 @@ import type { Net } from "../kernel/net.js";
 import { devClose, devOpen } from "../netdevice/dev.js";
 import type { NetDevice } from "../netdevice/netdevice.js";
 import { RT_TABLE_LOCAL, RTN_BLACKHOLE, RTN_UNREACHABLE } from "../route/fib.js";
+import { FR_ACT_PROHIBIT, fibNlDelRule, fibNlNewRule } from "../route/fib_rules.js";
 import { udpSocket, type UdpSocket } from "../socket/udp.js";
+import { EchoReply, pingSocket } from "../socket/ping.js";
+import { IP_TOS, SOL_IP } from "../socket/inet.js";
+import { errnoCode } from "../testing/errno.js";
 import { ipAddrDel, ipRouteDel } from "./netlink.js";
 import { ipv4Net, LINUX_MIB_IPRPFILTER, RT_STAT_IN_MARTIAN_SRC } from "./netns.js";
 import { addAddr, addRoute, ethFrame, inject, ip, ipPacket, makePair, pairEnd, udpPayload, type PairPriv } from "./testing.js";
@@ -139,5 +144,89 @@ describe("input route of the last forwarded flow", () => {
     expect(c.send()).toBe(false);
     c.k.vfs.write("/proc/sys/net/ipv4/ip_forward", "1\n", { net: c.r, cred: ROOT_CRED });
     expect(c.send()).toBe(true);
+  });
+});
+
+describe("output route of the last flow", () => {
+  /** a (10.0.0.1) -- b (10.0.0.2), a UDP socket on a's port 5000. */
+  function pair(): { k: Kernel; a: Net; b: Net; ua: UdpSocket } {
+    const k = new Kernel({ seed: 7 });
+    const a = k.createNet("a");
+    const b = k.createNet("b");
+    for (const n of [a, b]) devOpen(n.loopback);
+    makePair(a, b, "eth0", "eth0");
+    addAddr(a, "eth0", "10.0.0.1/24");
+    addAddr(b, "eth0", "10.0.0.2/24");
+    const ua = udpSocket(a, ROOT_CRED);
+    ua.bind(0, 5000);
+    return { k, a, b, ua };
+  }
+
+  it("sends echo replies along the routes of the moment", () => {
+    const { k, a, b } = pair();
+    const s = pingSocket(a, ROOT_CRED);
+    const reply = new EchoReply();
+    const echo = (seq: number): boolean => {
+      s.sendEcho(ip("10.0.0.2"), seq);
+      k.runFor(10);
+      let got = false;
+      while (s.recvEcho(reply)) got = true;
+      return got;
+    };
+    expect(echo(1)).toBe(true);
+    expect(echo(2)).toBe(true);
+    addRoute(b, "10.0.0.1/32", { type: RTN_BLACKHOLE });
+    expect(echo(3)).toBe(false);
+    ipRouteDel(b, ROOT_CRED, { dst: ip("10.0.0.1"), dstLen: 32 });
+    expect(echo(4)).toBe(true);
+  });
+
+  it("picks the source again when a route with a preferred source comes", () => {
+    const { k, b, ua } = pair();
+    addAddr(b, "eth0", "10.0.0.3/24");
+    const ub = udpSocket(b, ROOT_CRED);
+    const from = (): string | null => {
+      ub.sendto(new Uint8Array(8), ip("10.0.0.1"), 5000);
+      k.runFor(10);
+      const d = ua.recv();
+      return d === null ? null : `${d.addr >>> 24}.${(d.addr >>> 16) & 255}.${(d.addr >>> 8) & 255}.${d.addr & 255}`;
+    };
+    expect(from()).toBe("10.0.0.2");
+    expect(from()).toBe("10.0.0.2");
+    addRoute(b, "10.0.0.1/32", { dev: "eth0", src: ip("10.0.0.3") });
+    expect(from()).toBe("10.0.0.3");
+  });
+
+  it("gives way to a rule added after the flow was routed, and keys the flow on tos", () => {
+    const { k, b, ua } = pair();
+    const ub = udpSocket(b, ROOT_CRED);
+    const send = (): string => errnoCode(() => ub.sendto(new Uint8Array(8), ip("10.0.0.1"), 5000));
+    expect(send()).toBe("ok");
+    fibNlNewRule(b, ROOT_CRED, { dst: ip("10.0.0.1"), dstLen: 32, action: FR_ACT_PROHIBIT });
+    expect(send()).toBe("EACCES");
+    fibNlDelRule(b, ROOT_CRED, { dst: ip("10.0.0.1"), dstLen: 32, action: FR_ACT_PROHIBIT });
+    expect(send()).toBe("ok");
+    addRoute(b, "10.0.0.1/32", { type: RTN_UNREACHABLE, tos: 0x10 });
+    expect(send()).toBe("ok");
+    ub.setsockopt(SOL_IP, IP_TOS, 0x10);
+    expect(send()).toBe("EHOSTUNREACH");
+    ub.setsockopt(SOL_IP, IP_TOS, 0);
+    expect(send()).toBe("ok");
+    k.runFor(10);
+    let n = 0;
+    while (ua.recv() !== null) n++;
+    expect(n).toBe(4);
+  });
+
+  it("routes a non-local source again once ip_nonlocal_bind is off", () => {
+    const { k, b } = pair();
+    k.vfs.write("/proc/sys/net/ipv4/ip_nonlocal_bind", "1\n", { net: b, cred: ROOT_CRED });
+    const ub = udpSocket(b, ROOT_CRED);
+    ub.bind(ip("10.0.0.50"), 0);
+    const send = (): string => errnoCode(() => ub.sendto(new Uint8Array(8), ip("10.0.0.1"), 5000));
+    expect(send()).toBe("ok");
+    expect(send()).toBe("ok");
+    k.vfs.write("/proc/sys/net/ipv4/ip_nonlocal_bind", "0\n", { net: b, cred: ROOT_CRED });
+    expect(send()).toBe("ENETUNREACH");
   });
 });
